@@ -1,0 +1,91 @@
+/*
+ * GET /health/live, /health/ready, /health/startup (API.md section 5).
+ */
+#include <stdlib.h>
+
+#include "api/health.h"
+#include "app.h"
+
+static const struct db_stmt health_schema_version = {
+	"health_schema_version",
+	"SELECT coalesce(max(version), 0) FROM schema_migrations", 0, DB_ROW
+};
+
+int
+health_live(struct req *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	return http_json(r, 200, o);
+}
+
+int
+health_ready(struct req *r)
+{
+	struct app	*a = r->app;
+	json_object	*o, *dbo;
+	enum db_status	 s;
+	long		 us = 0;
+	double		 ms;
+	int		 st;
+
+	s = db_ping(&a->db, a->cfg->health_timeout_ms, &us);
+	ms = (double)us / 1000.0;
+	dbo = json_object_new_object();
+	json_object_object_add(dbo, "status",
+	    json_object_new_string(s == DB_OK ? "ok" : "down"));
+	if (s == DB_OK)
+		json_object_object_add(dbo, "latency_ms",
+		    json_object_new_double((double)(long)(ms * 100.0) / 100.0));
+	if (s != DB_OK) {
+		st = http_problem(r, 503, s == DB_TIMEOUT ?
+		    "the database did not answer in time" :
+		    "the database is unreachable");
+		json_object_object_add(r->out_json, "database", dbo);
+		return st;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(
+	    ms > a->cfg->health_degraded_ms ? "degraded" : "ok"));
+	json_object_object_add(o, "database", dbo);
+	return http_json(r, 200, o);
+}
+
+int
+health_startup(struct req *r)
+{
+	struct app	*a = r->app;
+	PGresult	*res = NULL;
+	enum db_status	 s = DB_OK;
+	long		 have = TASKMAN_SCHEMA_VERSION;
+	json_object	*o;
+	int		 st;
+
+	/* Once at the expected version, a worker stays started: no query. */
+	if (!a->schema_ok) {
+		have = -1;
+		s = db_exec(&a->db, NULL, &health_schema_version, NULL, &res);
+		if (s == DB_OK)
+			have = atol(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		a->schema_ok = have == TASKMAN_SCHEMA_VERSION;
+	}
+	if (!a->schema_ok) {
+		st = http_problem(r, 503, s != DB_OK ?
+		    "the database is unreachable" :
+		    "the schema is not at the expected migration version");
+		o = r->out_json;
+		json_object_object_add(o, "schema_version", have < 0 ? NULL :
+		    json_object_new_int64(have));
+		json_object_object_add(o, "expected_schema_version",
+		    json_object_new_int(TASKMAN_SCHEMA_VERSION));
+		return st;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	json_object_object_add(o, "schema_version", json_object_new_int64(have));
+	json_object_object_add(o, "expected_schema_version",
+	    json_object_new_int(TASKMAN_SCHEMA_VERSION));
+	return http_json(r, 200, o);
+}

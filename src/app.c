@@ -1,0 +1,17 @@
+#include <string.h>
+
+#include "app.h"
+
+void
+app_init(struct app *a, const struct config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	db_init(&a->db, cfg->database_url, cfg->statement_timeout_ms);
+}
+
+void
+app_free(struct app *a)
+{
+	db_close(&a->db);
+}

@@ -1,0 +1,304 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+#define DB_CONNECT_TIMEOUT_S	"3"
+#define DB_SERIALIZATION_RETRIES 2
+
+static const char *const db_status_names[] = {
+	"ok", "not_found", "conflict", "fk_violation", "invalid", "retry",
+	"timeout", "unavailable", "error"
+};
+
+const char *
+db_status_str(enum db_status s)
+{
+	return db_status_names[s];
+}
+
+enum db_status
+db_status_from_sqlstate(const char *ss)
+{
+	if (ss == NULL || strlen(ss) != 5)
+		return DB_UNAVAILABLE;	/* client-side failure: no SQLSTATE */
+	if (strcmp(ss, "23505") == 0 || strcmp(ss, "23P01") == 0)
+		return DB_CONFLICT;
+	if (strcmp(ss, "23503") == 0)
+		return DB_FK_VIOLATION;
+	if (strcmp(ss, "23514") == 0 || strcmp(ss, "23502") == 0 ||
+	    strncmp(ss, "22", 2) == 0)
+		return DB_INVALID;
+	if (strcmp(ss, "40001") == 0 || strcmp(ss, "40P01") == 0)
+		return DB_RETRY;
+	if (strcmp(ss, "57014") == 0)
+		return DB_TIMEOUT;
+	/* connection exceptions, admin/crash shutdown, cannot connect now */
+	if (strncmp(ss, "08", 2) == 0 || strncmp(ss, "57P0", 4) == 0 ||
+	    strcmp(ss, "53300") == 0)
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+void
+db_init(struct db *db, const char *url, int statement_timeout_ms)
+{
+	memset(db, 0, sizeof(*db));
+	db->url = url;
+	db->statement_timeout_ms = statement_timeout_ms;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+int
+db_connect(struct db *db)
+{
+	char		 options[64];
+	/* dbname first: the keywords after it override what the URL says */
+	const char	*keys[] = { "dbname", "connect_timeout", "options",
+	    "application_name", NULL };
+	const char	*vals[] = { db->url, DB_CONNECT_TIMEOUT_S, options,
+	    "taskman-fcgi", NULL };
+
+	db_close(db);
+	snprintf(options, sizeof(options), "-c statement_timeout=%d",
+	    db->statement_timeout_ms);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		/* PQerrorMessage names host and user, never the password */
+		log_msg(LOG_WARN, "db_connect_failed", "%s",
+		    db->conn ? PQerrorMessage(db->conn) : "out of memory");
+		db_close(db);
+		return -1;
+	}
+	db->reconnects++;
+	return 0;
+}
+
+static bool
+db_is_prepared(const struct db *db, const struct db_stmt *st)
+{
+	for (unsigned i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return true;
+	return false;
+}
+
+static void
+db_note_error(struct db *db, const PGresult *r)
+{
+	const char *ss = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+
+	if (db->sqlstate[0] != '\0')
+		return;		/* keep the first error of the pipeline */
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", ss ? ss : "");
+	snprintf(db->constraint, sizeof(db->constraint), "%s", cn ? cn : "");
+}
+
+/*
+ * One attempt.  *reached tells whether the server answered anything for
+ * the statement itself, so the caller knows a retry cannot repeat work.
+ */
+static enum db_status
+db_exec_once(struct db *db, const struct db_user *as,
+    const struct db_stmt *st, const char *const *values, PGresult **res,
+    bool *reached)
+{
+	PGconn		*c;
+	PGresult	*r, *main = NULL;
+	enum db_status	 status = DB_OK;
+	bool		 prepare, lost = false;
+	int		 ncmd = 0, main_idx, idx = 0, nulls = 0;
+	const char	*setv[2];
+
+	*reached = false;
+	db->sqlstate[0] = db->constraint[0] = '\0';
+	if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
+	    db_connect(db) != 0)
+		return DB_UNAVAILABLE;
+	c = db->conn;
+	if (PQenterPipelineMode(c) != 1)
+		goto broken;
+
+	prepare = !db_is_prepared(db, st);
+	if (prepare) {
+		if (!PQsendPrepare(c, st->name, st->sql, st->nparams, NULL))
+			goto broken;
+		ncmd++;
+	}
+	if (as != NULL) {
+		setv[0] = as->id;
+		setv[1] = as->role;
+		if (!PQsendQueryParams(c, "SELECT set_config('taskman.user_id', $1, true), "
+		    "set_config('taskman.role', $2, true)", 2, NULL, setv, NULL,
+		    NULL, 0))
+			goto broken;
+		ncmd++;
+	}
+	main_idx = ncmd++;
+	if (!PQsendQueryPrepared(c, st->name, st->nparams, values, NULL, NULL, 0) ||
+	    !PQpipelineSync(c))
+		goto broken;
+
+	/* Each command's results end with a NULL; the sync ends it all. */
+	for (;;) {
+		r = PQgetResult(c);
+		if (r == NULL) {
+			if (PQstatus(c) != CONNECTION_OK || ++nulls > ncmd) {
+				lost = true;
+				break;
+			}
+			idx++;
+			continue;
+		}
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(r);
+			goto done;
+		case PGRES_PIPELINE_ABORTED:
+			break;
+		case PGRES_FATAL_ERROR:
+			db_note_error(db, r);
+			if (status == DB_OK)
+				status = db_status_from_sqlstate(db->sqlstate);
+			/*
+			 * A connection-class error (e.g. 57P01 from a server
+			 * shutdown) means the statement did not commit.
+			 */
+			if (idx == main_idx && status != DB_UNAVAILABLE)
+				*reached = true;
+			break;
+		default:
+			if (idx == main_idx && main == NULL) {
+				*reached = true;
+				main = r;
+				r = NULL;
+			}
+			break;
+		}
+		PQclear(r);
+		if (PQstatus(c) != CONNECTION_OK) {
+			lost = true;
+			break;
+		}
+	}
+done:
+	if (!lost && PQexitPipelineMode(c) != 1)
+		lost = true;
+	if (lost) {
+		db_close(db);
+		PQclear(main);
+		return DB_UNAVAILABLE;
+	}
+	if (prepare && (status == DB_OK || *reached) &&
+	    db->nprepared < DB_MAX_PREPARED)
+		db->prepared[db->nprepared++] = st;
+	if (status != DB_OK) {
+		PQclear(main);
+		return status;
+	}
+	if ((st->flags & DB_ROW) && main != NULL && PQntuples(main) == 0) {
+		PQclear(main);
+		return DB_NOT_FOUND;
+	}
+	*res = main;
+	return DB_OK;
+broken:
+	log_msg(LOG_WARN, "db_send_failed", "%s", PQerrorMessage(c));
+	db_close(db);
+	return DB_UNAVAILABLE;
+}
+
+enum db_status
+db_exec(struct db *db, const struct db_user *as, const struct db_stmt *st,
+    const char *const *values, PGresult **res)
+{
+	enum db_status	 s;
+	bool		 reached;
+	int		 serial = 0, reconnect = 0;
+
+	*res = NULL;
+	for (;;) {
+		s = db_exec_once(db, as, st, values, res, &reached);
+		if (s == DB_UNAVAILABLE && !reached && reconnect++ == 0)
+			continue;	/* e.g. PostgreSQL restarted since the last request */
+		if (s == DB_RETRY && serial++ < DB_SERIALIZATION_RETRIES)
+			continue;
+		break;
+	}
+	if (s == DB_ERROR)
+		log_msg(LOG_ERROR, "db_error", "statement %s failed with SQLSTATE %s%s%s",
+		    st->name, db->sqlstate, db->constraint[0] ? " on " : "",
+		    db->constraint);
+	return s;
+}
+
+static long
+elapsed_us(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000000L + (b.tv_nsec - a->tv_nsec) / 1000;
+}
+
+enum db_status
+db_ping(struct db *db, int timeout_ms, long *latency_us)
+{
+	struct timespec	 t0;
+	struct pollfd	 pfd;
+	PGresult	*r;
+	enum db_status	 s = DB_UNAVAILABLE;
+	long		 left;
+	int		 tries;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (tries = 0; tries < 2; tries++) {
+		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
+		    db_connect(db) != 0)
+			return DB_UNAVAILABLE;
+		if (PQsendQuery(db->conn, "SELECT 1") && PQflush(db->conn) == 0)
+			break;
+		db_close(db);	/* stale connection: reconnect once */
+	}
+	if (db->conn == NULL)
+		return DB_UNAVAILABLE;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	while (PQisBusy(db->conn)) {
+		left = timeout_ms - elapsed_us(&t0) / 1000;
+		if (left <= 0) {
+			s = DB_TIMEOUT;
+			goto reset;
+		}
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			goto reset;
+		if (!PQconsumeInput(db->conn))
+			goto reset;
+	}
+	s = DB_OK;
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			s = DB_UNAVAILABLE;
+		PQclear(r);
+	}
+	*latency_us = elapsed_us(&t0);
+	if (s == DB_OK)
+		return s;
+reset:
+	/* A half-read answer would poison the next statement: start afresh. */
+	db_close(db);
+	return s;
+}

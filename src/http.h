@@ -1,0 +1,135 @@
+/*
+ * http: one request's parsed input and its response under construction,
+ * plus the problem+json (RFC 9457) builders.  A struct req lives for one
+ * request; everything it owns is released by http_req_reset().
+ */
+#ifndef TASKMAN_HTTP_H
+#define TASKMAN_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "db.h"
+
+enum http_method {
+	HTTP_GET	= 0x01,
+	HTTP_HEAD	= 0x02,
+	HTTP_POST	= 0x04,
+	HTTP_PUT	= 0x08,
+	HTTP_PATCH	= 0x10,
+	HTTP_DELETE	= 0x20,
+	HTTP_OPTIONS	= 0x40,
+	HTTP_OTHER	= 0x80
+};
+
+#define HTTP_PATH_MAX	2048
+#define HTTP_MAX_PARAMS	4
+#define HTTP_UUID_LEN	36
+
+struct app;
+struct route;
+
+/* The authenticated caller, once auth has run. */
+struct http_user {
+	bool	 known;
+	char	 id[HTTP_UUID_LEN + 1];
+	char	 role[16];
+};
+
+struct req {
+	struct app		*app;		/* per-connection context */
+	FCGX_Stream		*in, *out;	/* NULL in unit tests */
+	char			**envp;
+
+	unsigned		 method;	/* enum http_method */
+	const char		*method_name;
+	char			 path[HTTP_PATH_MAX];
+	const char		*query;		/* raw, "" when absent */
+	const char		*content_type;
+	const char		*authorization;
+	const char		*if_match;
+	const char		*if_none_match;
+	const char		*idempotency_key;
+	const char		*cookie;
+	const char		*remote_addr;
+	const char		*user_agent;
+	const char		*origin;
+	const char		*content_length_raw;
+	size_t			 content_length;
+	bool			 has_body;
+	struct buf		 body;		/* NUL-terminated */
+	json_object		*json;		/* parsed body, owned */
+
+	char			 request_id[129];
+	char			 params[HTTP_MAX_PARAMS][HTTP_UUID_LEN + 1];
+	int			 nparams;
+	const struct route	*route;
+	struct http_user	 user;
+	struct timespec		 started;
+
+	/* the response */
+	int			 status;
+	json_object		*out_json;	/* owned */
+	struct buf		 out_headers;	/* "Name: value\r\n" lines */
+	struct buf		 out_raw;	/* a non-JSON body */
+	const char		*out_type;	/* its content type */
+};
+
+/* Prepares r for a new request from libfcgi's environment. */
+void	 http_req_init(struct req *r, struct app *app, FCGX_Stream *in,
+	    FCGX_Stream *out, char **envp);
+/* Frees everything r owns. */
+void	 http_req_reset(struct req *r);
+
+/*
+ * Reads method, path, query, headers and the request id from envp.
+ * Returns 0, or an HTTP status with the problem body already set.
+ */
+int	 http_parse_head(struct req *r, size_t body_limit);
+/*
+ * Checks the content type and reads the body (<= body_limit, checked
+ * against CONTENT_LENGTH before any byte is read), then parses it
+ * strictly into r->json.  required: a body must be present.
+ * Returns 0 or an HTTP status with the problem set.
+ */
+int	 http_read_json(struct req *r, size_t body_limit, bool required);
+
+/* Response builders: each returns status so a handler can return it. */
+int	 http_json(struct req *r, int status, json_object *body);	/* takes body */
+int	 http_no_content(struct req *r, int status);
+int	 http_raw(struct req *r, int status, const char *type, const char *data,
+	    size_t len);
+int	 http_problem(struct req *r, int status, const char *detail);
+/* For statuses with several problem types (409): slug and title given. */
+int	 http_problem_type(struct req *r, int status, const char *slug,
+	    const char *title, const char *detail);
+/* 422 (or another status) with errors[] (taken over). */
+int	 http_problem_errors(struct req *r, int status, const char *detail,
+	    json_object *errors);
+/* Maps a db_status to the contract's problem (404 for DB_NOT_FOUND...). */
+int	 http_db_problem(struct req *r, enum db_status s);
+void	 http_header(struct req *r, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Writes status line, headers and body to r->out. */
+void	 http_send(struct req *r);
+
+/* Looks up a query parameter, percent-decoded into dst.  Returns
+ * 1 found, 0 absent, -1 malformed or longer than dstlen - 1. */
+int	 http_query_get(const char *query, const char *name, char *dst,
+	    size_t dstlen);
+/* Calls fn for every key in the query; stops and returns fn's nonzero. */
+int	 http_query_each(const char *query,
+	    int (*fn)(const char *key, size_t keylen, void *arg), void *arg);
+
+const char *http_method_name(unsigned m);
+unsigned    http_method_parse(const char *s);
+/* "GET, POST" for a method mask, into dst. */
+void	    http_allow_string(unsigned mask, char *dst, size_t dstlen);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * json: strict parsing of request bodies (size, depth, trailing data) and
+ * validation against a per-resource table of field specs (after kcgi's
+ * kvalid tables).  Handlers see only bodies that passed both.
+ */
+#ifndef TASKMAN_JSON_H
+#define TASKMAN_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#define JSON_MAX_DEPTH	32
+
+enum json_err {
+	JSON_OK,
+	JSON_EMPTY,
+	JSON_SYNTAX,
+	JSON_TOO_DEEP,
+	JSON_TRAILING,
+	JSON_NOMEM
+};
+
+/* Parses exactly len bytes; on JSON_OK *out is owned by the caller. */
+enum json_err	 json_parse_strict(const char *s, size_t len, json_object **out);
+const char	*json_err_str(enum json_err e);
+
+enum field_type {
+	FT_STRING,	/* min..max code points (bytes with F_BYTES) */
+	FT_ENUM,	/* one of values[] */
+	FT_BOOL,
+	FT_INT,		/* integer in min..max */
+	FT_NUMBER,	/* integer or decimal in min..max */
+	FT_UUID,
+	FT_DATE,	/* YYYY-MM-DD */
+	FT_TIMESTAMP,	/* RFC 3339 */
+	FT_TIME,	/* HH:MM */
+	FT_EMAIL,
+	FT_STRING_SET,	/* array of <= max distinct strings of item_min..item_max */
+	FT_OBJECT_ARRAY	/* array of <= max objects, each checked against items */
+};
+
+#define F_REQUIRED	0x1	/* must be present (not checked for partial updates) */
+#define F_NULLABLE	0x2	/* null is accepted (it clears the field) */
+#define F_BYTES		0x4	/* FT_STRING bounds count bytes, not characters */
+
+struct field_spec {
+	const char			*name;
+	enum field_type			 type;
+	unsigned			 flags;
+	long long			 min, max;
+	const char *const		*values;	/* FT_ENUM, NULL-terminated */
+	long long			 item_min, item_max;	/* FT_STRING_SET */
+	const struct field_spec		*items;		/* FT_OBJECT_ARRAY */
+};
+
+/*
+ * Checks body against specs (terminated by a {NULL} entry).  Appends one
+ * {field, message} object to errors for each problem, unknown fields
+ * included, and returns how many it appended.  partial: a PATCH, where
+ * required fields may be absent.
+ */
+int	 json_validate(json_object *body, const struct field_spec *specs,
+	    bool partial, json_object *errors);
+
+/* Appends {field, message} to errors. */
+void	 json_error_add(json_object *errors, const char *field, const char *message);
+
+/* Typed getters for validated bodies: NULL/absent-safe. */
+bool		 json_has(json_object *o, const char *key);
+const char	*json_str(json_object *o, const char *key);	/* NULL if absent or null */
+
+#endif

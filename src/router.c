@@ -1,0 +1,113 @@
+#include <string.h>
+
+#include "app.h"
+#include "auth/auth.h"
+#include "router.h"
+#include "valid.h"
+
+#include "api/health.h"
+
+/*
+ * The route table.  Fixed paths and {uuid} captures never overlap
+ * ("/tasks/search" is not a UUID), so order does not matter for matching.
+ * HEAD is answered by every GET route.
+ */
+const struct route router_routes[] = {
+	/* api/health.c */
+	{ HTTP_GET,	"/health/live",		health_live,	AUTH_PUBLIC, BODY_NONE },
+	{ HTTP_GET,	"/health/ready",	health_ready,	AUTH_PUBLIC, BODY_NONE },
+	{ HTTP_GET,	"/health/startup",	health_startup,	AUTH_PUBLIC, BODY_NONE },
+};
+
+const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);
+
+/* Matches one pattern; fills params on success. */
+static bool
+pattern_match(const char *pat, const char *path,
+    char params[][HTTP_UUID_LEN + 1], int *nparams)
+{
+	const char	*pe, *se;
+	size_t		 plen, slen;
+	int		 n = 0;
+
+	for (;;) {
+		if (*pat != '/' || *path != '/')
+			return false;
+		pat++;
+		path++;
+		pe = strchr(pat, '/');
+		se = strchr(path, '/');
+		plen = pe ? (size_t)(pe - pat) : strlen(pat);
+		slen = se ? (size_t)(se - path) : strlen(path);
+		if (plen > 1 && pat[0] == '{' && pat[plen - 1] == '}') {
+			if (!valid_uuid(path, slen) || n >= HTTP_MAX_PARAMS)
+				return false;
+			memcpy(params[n], path, slen);
+			params[n][slen] = '\0';
+			n++;
+		} else if (plen != slen || memcmp(pat, path, plen) != 0)
+			return false;
+		pat += plen;
+		path += slen;
+		if (*pat == '\0' && *path == '\0')
+			break;
+	}
+	*nparams = n;
+	return true;
+}
+
+const struct route *
+router_match(struct req *r, const char *path, unsigned method,
+    unsigned *allowed)
+{
+	char	 params[HTTP_MAX_PARAMS][HTTP_UUID_LEN + 1];
+	int	 n;
+	size_t	 i;
+
+	*allowed = 0;
+	if (method == HTTP_HEAD)
+		method = HTTP_GET;
+	for (i = 0; i < router_nroutes; i++) {
+		if (!pattern_match(router_routes[i].pattern, path, params, &n))
+			continue;
+		*allowed |= router_routes[i].method;
+		if (router_routes[i].method == method) {
+			memcpy(r->params, params, sizeof(params));
+			r->nparams = n;
+			return &router_routes[i];
+		}
+	}
+	if (*allowed & HTTP_GET)
+		*allowed |= HTTP_HEAD;
+	return NULL;
+}
+
+int
+router_dispatch(struct req *r)
+{
+	const struct route	*rt;
+	unsigned		 allowed;
+	char			 allow[96];
+	int			 st;
+
+	if ((rt = router_match(r, r->path, r->method, &allowed)) == NULL) {
+		if (allowed == 0)
+			return http_problem(r, 404, "no such resource");
+		http_allow_string(allowed, allow, sizeof(allow));
+		http_header(r, "Allow", "%s", allow);
+		return http_problem(r, 405, "this resource does not take that method");
+	}
+	r->route = rt;
+	if (rt->auth != AUTH_PUBLIC) {
+		if ((st = auth_authenticate(r)) != 0)
+			return st;
+		if (rt->auth == AUTH_WRITE && strcmp(r->user.role, "readonly") == 0)
+			return http_problem(r, 403, "the readonly role may not change anything");
+		if (rt->auth == AUTH_ADMIN && strcmp(r->user.role, "admin") != 0)
+			return http_problem(r, 403, "this endpoint is for administrators");
+	}
+	if (rt->body != BODY_NONE &&
+	    (st = http_read_json(r, r->app->cfg->body_limit, rt->body == BODY_JSON)) != 0)
+		return st;
+	return rt->handler(r);
+}

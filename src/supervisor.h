@@ -1,0 +1,14 @@
+/*
+ * supervisor: with TASKMAN_WORKERS > 1 the first process forks that many
+ * single-threaded workers on the shared listening socket and keeps them
+ * running.  SIGTERM/SIGINT: workers finish their request in flight, then
+ * the supervisor exits 0.  SIGHUP: workers are replaced one by one, each
+ * after finishing its request (a graceful reload).
+ */
+#ifndef TASKMAN_SUPERVISOR_H
+#define TASKMAN_SUPERVISOR_H
+
+/* Runs until told to stop; returns the process exit status. */
+int	supervisor_run(int nworkers, int (*worker)(void *), void *arg);
+
+#endif
