@@ -3,10 +3,11 @@
 #include "app.h"
 
 void
-app_init(struct app *a, const struct config *cfg)
+app_init(struct app *a, const struct config *cfg, const struct tokens *tokens)
 {
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
+	a->tokens = tokens;
 	db_init(&a->db, cfg->database_url, cfg->statement_timeout_ms);
 }
 

@@ -11,13 +11,17 @@
 #include "config.h"
 #include "db.h"
 
+struct tokens;
+
 struct app {
 	const struct config	*cfg;		/* shared, read-only */
+	const struct tokens	*tokens;	/* shared, read-only */
 	struct db		 db;
 	bool			 schema_ok;	/* /health/startup passed once */
 };
 
-void	app_init(struct app *a, const struct config *cfg);
+void	app_init(struct app *a, const struct config *cfg,
+	    const struct tokens *tokens);
 void	app_free(struct app *a);
 
 #endif

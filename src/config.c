@@ -126,7 +126,7 @@ config_load(struct config *c, char *err, size_t errlen)
 	if (env_long("TASKMAN_STATEMENT_TIMEOUT_MS", 5000, 10, 600000, &n, err, errlen))
 		return -1;
 	c->statement_timeout_ms = (int)n;
-	if (env_long("TASKMAN_HEALTH_TIMEOUT_MS", 1000, 10, 60000, &n, err, errlen))
+	if (env_long("TASKMAN_HEALTH_TIMEOUT_MS", 3000, 10, 60000, &n, err, errlen))
 		return -1;
 	c->health_timeout_ms = (int)n;
 	if (env_long("TASKMAN_HEALTH_DEGRADED_MS", 1000, 1, 60000, &n, err, errlen))

@@ -12,7 +12,7 @@
 
 static const char *const db_status_names[] = {
 	"ok", "not_found", "conflict", "fk_violation", "invalid", "retry",
-	"timeout", "unavailable", "error"
+	"timeout", "unavailable", "unauthenticated", "error"
 };
 
 const char *
@@ -37,6 +37,8 @@ db_status_from_sqlstate(const char *ss)
 		return DB_RETRY;
 	if (strcmp(ss, "57014") == 0)
 		return DB_TIMEOUT;
+	if (strcmp(ss, "28000") == 0)
+		return DB_UNAUTHENTICATED;
 	/* connection exceptions, admin/crash shutdown, cannot connect now */
 	if (strncmp(ss, "08", 2) == 0 || strncmp(ss, "57P0", 4) == 0 ||
 	    strcmp(ss, "53300") == 0)
@@ -100,11 +102,14 @@ db_note_error(struct db *db, const PGresult *r)
 {
 	const char *ss = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	const char *cn = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	const char *pm = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
 	if (db->sqlstate[0] != '\0')
 		return;		/* keep the first error of the pipeline */
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", ss ? ss : "");
 	snprintf(db->constraint, sizeof(db->constraint), "%s", cn ? cn : "");
+	/* the primary message names objects, not values (those are in DETAIL) */
+	snprintf(db->message, sizeof(db->message), "%s", pm ? pm : "");
 }
 
 /*
@@ -124,7 +129,7 @@ db_exec_once(struct db *db, const struct db_user *as,
 	const char	*setv[2];
 
 	*reached = false;
-	db->sqlstate[0] = db->constraint[0] = '\0';
+	db->sqlstate[0] = db->constraint[0] = db->message[0] = '\0';
 	if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
 	    db_connect(db) != 0)
 		return DB_UNAVAILABLE;
@@ -141,9 +146,10 @@ db_exec_once(struct db *db, const struct db_user *as,
 	if (as != NULL) {
 		setv[0] = as->id;
 		setv[1] = as->role;
-		if (!PQsendQueryParams(c, "SELECT set_config('taskman.user_id', $1, true), "
-		    "set_config('taskman.role', $2, true)", 2, NULL, setv, NULL,
-		    NULL, 0))
+		if (!PQsendQueryParams(c, as->unchecked ?
+		    "SELECT set_config('taskman.user_id', $1, true), "
+		    "set_config('taskman.role', $2, true)" :
+		    "SELECT taskman_set_user($1, $2)", 2, NULL, setv, NULL, NULL, 0))
 			goto broken;
 		ncmd++;
 	}
@@ -239,9 +245,9 @@ db_exec(struct db *db, const struct db_user *as, const struct db_stmt *st,
 		break;
 	}
 	if (s == DB_ERROR)
-		log_msg(LOG_ERROR, "db_error", "statement %s failed with SQLSTATE %s%s%s",
+		log_msg(LOG_ERROR, "db_error", "statement %s failed with SQLSTATE %s%s%s: %s",
 		    st->name, db->sqlstate, db->constraint[0] ? " on " : "",
-		    db->constraint);
+		    db->constraint, db->message);
 	return s;
 }
 

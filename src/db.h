@@ -23,6 +23,7 @@ enum db_status {
 	DB_RETRY,		/* 40001 / 40P01 still failing after retries */
 	DB_TIMEOUT,		/* 57014 statement timeout */
 	DB_UNAVAILABLE,		/* no connection, or it broke */
+	DB_UNAUTHENTICATED,	/* 28000: the user is gone, disabled or changed role */
 	DB_ERROR		/* anything else: a bug; logged, 500 */
 };
 
@@ -35,10 +36,16 @@ struct db_stmt {
 	unsigned	 flags;
 };
 
-/* Who the statement runs as, for row-level security; NULL: nobody. */
+/*
+ * Who the statement runs as, for row-level security; NULL: nobody.
+ * Normally taskman_set_user() checks in the same transaction that the
+ * user still exists, is enabled and has this role (else DB_UNAUTHENTICATED).
+ * unchecked: only set the settings, for a user being created right now.
+ */
 struct db_user {
 	const char	*id;	/* uuid text */
 	const char	*role;	/* admin | user | readonly */
+	bool		 unchecked;
 };
 
 #define DB_MAX_PREPARED	256
@@ -52,6 +59,7 @@ struct db {
 	unsigned long		 reconnects;
 	char			 sqlstate[6];	/* of the last error, "" if none */
 	char			 constraint[64];/* of the last error, "" if none */
+	char			 message[256];	/* its primary message, for the log */
 };
 
 void		 db_init(struct db *db, const char *url, int statement_timeout_ms);

@@ -388,6 +388,8 @@ http_db_problem(struct req *r, enum db_status s)
 		return http_problem(r, 422, "a referenced resource does not exist");
 	case DB_INVALID:
 		return http_problem(r, 422, "a value breaks a rule of the data model");
+	case DB_UNAUTHENTICATED:
+		return http_problem(r, 401, "the token no longer matches an enabled user");
 	case DB_TIMEOUT:
 		return http_problem(r, 503, "the database did not answer in time; nothing was changed");
 	case DB_RETRY:
@@ -405,6 +407,7 @@ http_send(struct req *r)
 	const struct status_info *si = status_find(r->status ? r->status : 500);
 	const char	*body = NULL, *type = NULL;
 	size_t		 len = 0;
+	struct buf	 head;
 
 	if (r->out == NULL)
 		return;
@@ -419,19 +422,116 @@ http_send(struct req *r)
 		len = r->out_raw.len;
 		type = r->out_type;
 	}
-	FCGX_FPrintF(r->out, "Status: %d %s\r\n", si->status, si->reason);
+	/* libfcgi's own printf knows no %zu: format with the C library */
+	buf_init(&head, 0);
+	buf_printf(&head, "Status: %d %s\r\n", si->status, si->reason);
 	if (type != NULL)
-		FCGX_FPrintF(r->out, "Content-Type: %s\r\n", type);
+		buf_printf(&head, "Content-Type: %s\r\n", type);
 	if (r->status != 204 && r->status != 304)
-		FCGX_FPrintF(r->out, "Content-Length: %zu\r\n", len);
-	FCGX_FPrintF(r->out, "X-Request-ID: %s\r\nCache-Control: no-store\r\n",
+		buf_printf(&head, "Content-Length: %zu\r\n", len);
+	buf_printf(&head, "X-Request-ID: %s\r\nCache-Control: no-store\r\n",
 	    r->request_id);
-	if (!r->out_headers.failed && r->out_headers.len > 0)
-		FCGX_PutStr(r->out_headers.data, (int)r->out_headers.len, r->out);
-	FCGX_PutS("\r\n", r->out);
+	if (!r->out_headers.failed)
+		buf_append(&head, buf_cstr(&r->out_headers), r->out_headers.len);
+	buf_puts(&head, "\r\n");
+	if (!head.failed)
+		FCGX_PutStr(head.data, (int)head.len, r->out);
+	buf_free(&head);
 	if (body != NULL && len > 0 && r->method != HTTP_HEAD &&
 	    r->status != 204 && r->status != 304)
 		FCGX_PutStr(body, (int)len, r->out);
+}
+
+void
+http_etag(struct req *r, long version)
+{
+	http_header(r, "ETag", "\"%ld\"", version);
+}
+
+/* Parses one "<digits>" (optionally W/-prefixed for If-None-Match). */
+static bool
+etag_parse(const char *s, size_t n, bool weak_ok, long *v)
+{
+	long	 x = 0;
+	size_t	 i;
+
+	if (weak_ok && n > 2 && s[0] == 'W' && s[1] == '/') {
+		s += 2;
+		n -= 2;
+	}
+	if (n < 3 || n > 20 || s[0] != '"' || s[n - 1] != '"')
+		return false;
+	for (i = 1; i < n - 1; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+int
+http_if_match(const struct req *r, long *version)
+{
+	const char	*s = r->if_match;
+	size_t		 n;
+
+	if (s == NULL)
+		return 0;
+	while (*s == ' ')
+		s++;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n == 1 && s[0] == '*')
+		return 2;
+	return etag_parse(s, n, false, version) ? 1 : -1;
+}
+
+bool
+http_not_modified(const struct req *r, long version)
+{
+	const char	*p = r->if_none_match, *e;
+	long		 v;
+
+	if (p == NULL)
+		return false;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		e = p + strcspn(p, ",");
+		while (e > p && e[-1] == ' ')
+			e--;
+		if (etag_parse(p, (size_t)(e - p), true, &v) && v == version)
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+const char *
+http_cookie(const struct req *r, const char *name, char *dst, size_t dstlen)
+{
+	const char	*p = r->cookie;
+	size_t		 n = strlen(name), vlen;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			p += n + 1;
+			vlen = strcspn(p, ";");
+			if (vlen >= dstlen)
+				return NULL;
+			memcpy(dst, p, vlen);
+			dst[vlen] = '\0';
+			return dst;
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
 }
 
 static int

@@ -39,6 +39,7 @@ struct http_user {
 	bool	 known;
 	char	 id[HTTP_UUID_LEN + 1];
 	char	 role[16];
+	char	 sid[HTTP_UUID_LEN + 1];	/* login session (refresh family), "" if none */
 };
 
 struct req {
@@ -115,6 +116,19 @@ int	 http_problem_errors(struct req *r, int status, const char *detail,
 int	 http_db_problem(struct req *r, enum db_status s);
 void	 http_header(struct req *r, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* ETag: "<version>" on single-resource responses. */
+void	 http_etag(struct req *r, long version);
+/*
+ * If-Match: returns 0 when absent, 1 with *version set, 2 for "*",
+ * -1 when it is not one strong ETag of ours.
+ */
+int	 http_if_match(const struct req *r, long *version);
+/* True when If-None-Match names version (or "*"): answer 304. */
+bool	 http_not_modified(const struct req *r, long version);
+/* The value of cookie name into dst; NULL if absent or too long. */
+const char *http_cookie(const struct req *r, const char *name, char *dst,
+	    size_t dstlen);
 
 /* Writes status line, headers and body to r->out. */
 void	 http_send(struct req *r);

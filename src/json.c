@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -195,6 +196,23 @@ json_error_add(json_object *errors, const char *field, const char *message)
 	json_object_object_add(e, "field", json_object_new_string(field));
 	json_object_object_add(e, "message", json_object_new_string(message));
 	json_object_array_add(errors, e);
+}
+
+json_object *
+json_from_db(const char *text)
+{
+	return text != NULL ? json_tokener_parse(text) : NULL;
+}
+
+json_object *
+json_new_fixed(double v, int decimals)
+{
+	char s[64];
+
+	if (!isfinite(v))
+		v = 0;
+	snprintf(s, sizeof(s), "%.*f", decimals, v);
+	return json_object_new_double_s(strtod(s, NULL), s);
 }
 
 bool

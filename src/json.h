@@ -67,6 +67,15 @@ int	 json_validate(json_object *body, const struct field_spec *specs,
 /* Appends {field, message} to errors. */
 void	 json_error_add(json_object *errors, const char *field, const char *message);
 
+/*
+ * Parses JSON text the database built (trusted, already valid); returns
+ * a new object the caller owns, or NULL.
+ */
+json_object	*json_from_db(const char *text);
+
+/* A number printed with exactly `decimals` decimals (0.91, not 0.910000000001). */
+json_object	*json_new_fixed(double v, int decimals);
+
 /* Typed getters for validated bodies: NULL/absent-safe. */
 bool		 json_has(json_object *o, const char *key);
 const char	*json_str(json_object *o, const char *key);	/* NULL if absent or null */

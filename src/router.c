@@ -1,11 +1,13 @@
 #include <string.h>
 
 #include "app.h"
-#include "auth/auth.h"
+#include "auth/bearer.h"
 #include "router.h"
 #include "valid.h"
 
+#include "api/auth.h"
 #include "api/health.h"
+#include "api/users.h"
 
 /*
  * The route table.  Fixed paths and {uuid} captures never overlap
@@ -17,6 +19,18 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/health/live",		health_live,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/ready",	health_ready,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/startup",	health_startup,	AUTH_PUBLIC, BODY_NONE },
+
+	/* api/auth.c */
+	{ HTTP_POST,	"/api/v1/auth/register",	auth_register,	AUTH_PUBLIC, BODY_JSON },
+	{ HTTP_POST,	"/api/v1/auth/login",		auth_login,	AUTH_PUBLIC, BODY_JSON },
+	{ HTTP_POST,	"/api/v1/auth/refresh",		auth_refresh,	AUTH_PUBLIC, BODY_OPTIONAL },
+	{ HTTP_POST,	"/api/v1/auth/logout",		auth_logout,	AUTH_PUBLIC, BODY_OPTIONAL },
+
+	/* api/users.c */
+	{ HTTP_GET,	"/api/v1/users/me",		users_me_get,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/users/me",		users_me_patch,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/admin/users",		users_admin_list, AUTH_ADMIN, BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/admin/users/{id}",	users_admin_patch, AUTH_ADMIN, BODY_JSON },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);
@@ -99,7 +113,7 @@ router_dispatch(struct req *r)
 	}
 	r->route = rt;
 	if (rt->auth != AUTH_PUBLIC) {
-		if ((st = auth_authenticate(r)) != 0)
+		if ((st = bearer_authenticate(r)) != 0)
 			return st;
 		if (rt->auth == AUTH_WRITE && strcmp(r->user.role, "readonly") == 0)
 			return http_problem(r, 403, "the readonly role may not change anything");

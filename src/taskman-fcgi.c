@@ -21,6 +21,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "auth/tokens.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -153,6 +154,7 @@ serve(struct app *a, FCGX_Request *fr)
 
 struct worker_arg {
 	const struct config	*cfg;
+	const struct tokens	*tokens;
 	int			 listen_fd;
 };
 
@@ -188,7 +190,7 @@ worker_main(void *argp)
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
 
-	app_init(&a, wa->cfg);
+	app_init(&a, wa->cfg, wa->tokens);
 	(void)db_connect(&a.db);	/* a failure is retried per request */
 	if (FCGX_InitRequest(&fr, wa->listen_fd, 0) != 0)
 		goto out;
@@ -229,6 +231,7 @@ int
 main(void)
 {
 	static struct config	cfg;
+	static struct tokens	tokens;
 	struct worker_arg	wa;
 	char			err[256];
 	int			flags;
@@ -238,12 +241,18 @@ main(void)
 		return CONFIG_EXIT_BAD;
 	}
 	log_set_level(cfg.log_level);
+	/* keys and the dummy hash are made once, before fork, and shared read-only */
+	if (tokens_init(&tokens, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "taskman-fcgi: configuration: %s\n", err);
+		return CONFIG_EXIT_BAD;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "taskman-fcgi: FCGX_Init failed\n");
 		return 1;
 	}
 	wa.cfg = &cfg;
+	wa.tokens = &tokens;
 	if (cfg.listen_path != NULL)
 		wa.listen_fd = listen_unix(&cfg, err, sizeof(err));
 	else

@@ -5,6 +5,7 @@
 
 #include "api/health.h"
 #include "app.h"
+#include "json.h"
 
 static const struct db_stmt health_schema_version = {
 	"health_schema_version",
@@ -37,7 +38,7 @@ health_ready(struct req *r)
 	    json_object_new_string(s == DB_OK ? "ok" : "down"));
 	if (s == DB_OK)
 		json_object_object_add(dbo, "latency_ms",
-		    json_object_new_double((double)(long)(ms * 100.0) / 100.0));
+		    json_new_fixed(ms, 2));
 	if (s != DB_OK) {
 		st = http_problem(r, 503, s == DB_TIMEOUT ?
 		    "the database did not answer in time" :

@@ -40,3 +40,40 @@ Test(router, every_pattern_is_well_formed)
 			    strcmp(router_routes[j].pattern, p) == 0), "duplicate %s", p);
 	}
 }
+
+Test(router, uuid_params_and_fixed_paths)
+{
+	struct req		 r;
+	unsigned		 allowed;
+	const struct route	*rt;
+
+	http_req_init(&r, NULL, NULL, NULL, NULL);
+	rt = router_match(&r, "/api/v1/admin/users/123e4567-e89b-12d3-a456-426614174000",
+	    HTTP_PATCH, &allowed);
+	cr_assert_not_null(rt);
+	cr_expect_eq(r.nparams, 1);
+	cr_expect_str_eq(r.params[0], "123e4567-e89b-12d3-a456-426614174000");
+	cr_expect_null(router_match(&r, "/api/v1/admin/users/not-a-uuid", HTTP_PATCH, &allowed));
+	cr_expect_eq(allowed, 0, "a non-UUID id is an unknown path: 404");
+	cr_expect_null(router_match(&r, "/api/v1/admin/users/123e4567-e89b-12d3-a456-426614174000",
+	    HTTP_DELETE, &allowed));
+	cr_expect_eq(allowed, HTTP_PATCH);
+	http_req_reset(&r);
+}
+
+Test(router, roles_come_from_the_table)
+{
+	for (size_t i = 0; i < router_nroutes; i++) {
+		const struct route *rt = &router_routes[i];
+
+		if (strncmp(rt->pattern, "/api/v1/admin/", 14) == 0)
+			cr_expect_eq(rt->auth, AUTH_ADMIN, "%s", rt->pattern);
+		if (strncmp(rt->pattern, "/health/", 8) == 0 ||
+		    strncmp(rt->pattern, "/api/v1/auth/", 13) == 0)
+			cr_expect_eq(rt->auth, AUTH_PUBLIC, "%s", rt->pattern);
+		/* every write that needs a user needs one who may write */
+		if (rt->auth == AUTH_READ)
+			cr_expect(rt->method == HTTP_GET, "%s is a write open to readonly",
+			    rt->pattern);
+	}
+}

@@ -1,0 +1,11 @@
+#ifndef TASKMAN_API_AUTH_H
+#define TASKMAN_API_AUTH_H
+
+#include "http.h"
+
+int	auth_register(struct req *r);	/* POST /api/v1/auth/register */
+int	auth_login(struct req *r);	/* POST /api/v1/auth/login */
+int	auth_refresh(struct req *r);	/* POST /api/v1/auth/refresh */
+int	auth_logout(struct req *r);	/* POST /api/v1/auth/logout */
+
+#endif

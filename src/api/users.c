@@ -1,0 +1,300 @@
+/*
+ * GET/PATCH /api/v1/users/me, GET /api/v1/admin/users,
+ * PATCH /api/v1/admin/users/{id} (API.md section 2).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/list.h"
+#include "api/users.h"
+#include "app.h"
+#include "auth/audit.h"
+#include "auth/password.h"
+#include "auth/tokens.h"
+#include "json.h"
+
+static const struct db_stmt st_me = { "users_me",
+	"SELECT taskman_user_json(u), u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
+static const struct db_stmt st_me_hash = { "users_me_hash",
+	"SELECT password_hash FROM users WHERE id = $1", 1, DB_ROW };
+/*
+ * $1 id, $2 set display_name?, $3 display_name, $4 set username?, $5 username,
+ * $6 new password hash or NULL, $7 If-Match version or NULL, $8 this login's
+ * session family (kept), $9 addr, $10 request id
+ */
+static const struct db_stmt st_me_update = { "users_me_update",
+	"WITH u AS (UPDATE users SET "
+	"  display_name = CASE WHEN $2::boolean THEN $3 ELSE display_name END, "
+	"  username = CASE WHEN $4::boolean THEN $5 ELSE username END, "
+	"  password_hash = coalesce($6, password_hash), "
+	"  updated_at = now(), version = version + 1 "
+	"  WHERE id = $1 AND ($7::integer IS NULL OR version = $7::integer) RETURNING *), "
+	"s AS (UPDATE refresh_sessions SET revoked_at = now() "
+	"  WHERE $6 IS NOT NULL AND EXISTS (SELECT 1 FROM u) AND user_id = $1 "
+	"  AND revoked_at IS NULL AND family_id IS DISTINCT FROM $8::uuid), "
+	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, request_id) "
+	"  SELECT $1, $1, 'password.change', left($9, 64), left($10, 128) "
+	"  WHERE $6 IS NOT NULL AND EXISTS (SELECT 1 FROM u)) "
+	"SELECT taskman_user_json(u), u.version FROM u", 10, DB_ROW };
+static const struct db_stmt st_admin_list = { "users_admin_list",
+	"SELECT taskman_user_json(u), (SELECT count(*) FROM users) "
+	"FROM users u ORDER BY u.created_at, u.id LIMIT $1 OFFSET $2", 2, 0 };
+/*
+ * $1 target, $2 role or NULL, $3 disabled or NULL, $4 If-Match version or
+ * NULL, $5 actor, $6 addr, $7 request id.  The old values come from the
+ * statement's snapshot (o), so the audit rows say from what to what.
+ */
+static const struct db_stmt st_admin_update = { "users_admin_update",
+	"WITH o AS (SELECT role, disabled FROM users WHERE id = $1), "
+	"u AS (UPDATE users SET role = coalesce($2, role), "
+	"  disabled = coalesce($3::boolean, disabled), updated_at = now(), "
+	"  version = version + 1 "
+	"  WHERE id = $1 AND ($4::integer IS NULL OR version = $4::integer) RETURNING *), "
+	"s AS (UPDATE refresh_sessions SET revoked_at = now() WHERE user_id = $1 "
+	"  AND revoked_at IS NULL AND (SELECT disabled FROM u)), "
+	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, "
+	"  request_id, details) "
+	"  SELECT $5, $1, 'user.role_change', left($6, 64), left($7, 128), "
+	"    jsonb_build_object('from', o.role, 'to', u.role) "
+	"    FROM o, u WHERE o.role IS DISTINCT FROM u.role "
+	"  UNION ALL "
+	"  SELECT $5, $1, CASE WHEN u.disabled THEN 'user.disable' ELSE 'user.enable' END, "
+	"    left($6, 64), left($7, 128), '{}'::jsonb "
+	"    FROM o, u WHERE o.disabled IS DISTINCT FROM u.disabled) "
+	"SELECT taskman_user_json(u), u.version, "
+	"  (SELECT role FROM o) IS DISTINCT FROM u.role, "
+	"  (SELECT disabled FROM o) IS DISTINCT FROM u.disabled FROM u", 7, 0 };
+static const struct db_stmt st_admin_exists = { "users_admin_exists",
+	"SELECT 1 FROM users WHERE id = $1", 1, 0 };
+
+static const struct field_spec me_specs[] = {
+	{ "display_name", FT_STRING, F_NULLABLE, 1, 200, NULL, 0, 0, NULL },
+	{ "username", FT_STRING, F_NULLABLE, 3, 32, NULL, 0, 0, NULL },
+	{ "password", FT_STRING, F_BYTES, PASSWORD_MIN_BYTES, PASSWORD_MAX_BYTES,
+	    NULL, 0, 0, NULL },
+	{ "current_password", FT_STRING, F_BYTES, 1, PASSWORD_MAX_BYTES, NULL, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
+};
+
+static const char *const roles[] = { "admin", "user", "readonly", NULL };
+static const struct field_spec admin_specs[] = {
+	{ "role", FT_ENUM, 0, 0, 0, roles, 0, 0, NULL },
+	{ "disabled", FT_BOOL, 0, 0, 0, NULL, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
+};
+
+static struct db_user
+as_caller(const struct req *r)
+{
+	struct db_user u = { r->user.id, r->user.role, false };
+
+	return u;
+}
+
+/* 200 with the user JSON in column 0 and its version in column 1. */
+static int
+user_response(struct req *r, int status, PGresult *res)
+{
+	http_etag(r, atol(PQgetvalue(res, 0, 1)));
+	return http_json(r, status, json_from_db(PQgetvalue(res, 0, 0)));
+}
+
+int
+users_me_get(struct req *r)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[1] = { r->user.id };
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 st;
+
+	if ((s = db_exec(&r->app->db, &as, &st_me, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	if (http_not_modified(r, atol(PQgetvalue(res, 0, 1)))) {
+		http_etag(r, atol(PQgetvalue(res, 0, 1)));
+		st = http_no_content(r, 304);
+	} else
+		st = user_response(r, 200, res);
+	PQclear(res);
+	return st;
+}
+
+/* If-Match as a SQL parameter: 0 none, 1 set (into buf), or 412 set. */
+static int
+if_match_param(struct req *r, char *buf, size_t len, const char **param)
+{
+	long v;
+
+	*param = NULL;
+	switch (http_if_match(r, &v)) {
+	case 1:
+		snprintf(buf, len, "%ld", v);
+		*param = buf;
+		return 0;
+	case -1:
+		return http_problem(r, 412, "If-Match must be an ETag of this resource");
+	default:
+		return 0;
+	}
+}
+
+int
+users_me_patch(struct req *r)
+{
+	struct app	*a = r->app;
+	struct db_user	 as = as_caller(r);
+	json_object	*errs, *pwo = NULL, *cpo = NULL;
+	const char	*v[10];
+	char		 newhash[PASSWORD_HASH_MAX], ifm[24], sid[37];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	bool		 has_pw, has_cp;
+	int		 st, ok;
+
+	errs = json_object_new_array();
+	json_validate(r->json, me_specs, true, errs);
+	has_pw = json_object_object_get_ex(r->json, "password", &pwo);
+	has_cp = json_object_object_get_ex(r->json, "current_password", &cpo);
+	if (has_pw && !has_cp)
+		json_error_add(errs, "current_password", "is required to change the password");
+	if (has_cp && !has_pw)
+		json_error_add(errs, "current_password", "is only accepted with password");
+	if (json_object_array_length(errs) > 0)
+		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
+	json_object_put(errs);
+	if ((st = if_match_param(r, ifm, sizeof(ifm), &v[6])) != 0)
+		return st;
+
+	if (has_pw) {
+		v[0] = r->user.id;
+		if ((s = db_exec(&a->db, &as, &st_me_hash, v, &res)) != DB_OK)
+			return http_db_problem(r, s);
+		ok = PQgetisnull(res, 0, 0) ? 0 : password_verify(PQgetvalue(res, 0, 0),
+		    json_object_get_string(cpo), (size_t)json_object_get_string_len(cpo));
+		PQclear(res);
+		res = NULL;
+		if (ok < 0)
+			return http_problem(r, 500, "could not verify the password");
+		if (ok == 0) {
+			errs = json_object_new_array();
+			json_error_add(errs, "current_password", "is not the current password");
+			return http_problem_errors(r, 422, "the current password is wrong", errs);
+		}
+		if (password_hash(&a->tokens->pp, json_object_get_string(pwo),
+		    (size_t)json_object_get_string_len(pwo), newhash, sizeof(newhash)) != 0)
+			return http_problem(r, 500, "could not hash the password");
+	}
+	snprintf(sid, sizeof(sid), "%s", r->user.sid);
+	v[0] = r->user.id;
+	v[1] = json_has(r->json, "display_name") ? "true" : "false";
+	v[2] = json_str(r->json, "display_name");
+	v[3] = json_has(r->json, "username") ? "true" : "false";
+	v[4] = json_str(r->json, "username");
+	v[5] = has_pw ? newhash : NULL;
+	v[7] = sid[0] ? sid : NULL;
+	v[8] = r->remote_addr;
+	v[9] = r->request_id;
+	s = db_exec(&a->db, &as, &st_me_update, v, &res);
+	if (s == DB_NOT_FOUND)
+		st = http_problem(r, 412, "the user has changed since that ETag");
+	else if (s == DB_CONFLICT)
+		st = http_problem(r, 409, "that username is taken");
+	else if (s != DB_OK)
+		st = http_db_problem(r, s);
+	else {
+		if (has_pw)
+			audit_log(r, "password.change", r->user.id, r->user.id);
+		st = user_response(r, 200, res);
+	}
+	PQclear(res);
+	return st;
+}
+
+int
+users_admin_list(struct req *r)
+{
+	struct db_user		 as = as_caller(r);
+	struct list_page	 p;
+	const char		*v[2];
+	PGresult		*res = NULL;
+	enum db_status		 s;
+	json_object		*items;
+	long			 total = 0;
+	int			 i, n, st;
+
+	if ((st = list_parse_page(r, &p, false)) != 0)
+		return st;
+	v[0] = p.limit_s;
+	v[1] = p.offset_s;
+	if ((s = db_exec(&r->app->db, &as, &st_admin_list, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	items = json_object_new_array();
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, json_from_db(PQgetvalue(res, i, 0)));
+	if (n > 0)
+		total = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	/* past the end there is no row to carry the count: ask once more */
+	if (n == 0 && p.offset > 0) {
+		v[1] = "0";
+		if (db_exec(&r->app->db, &as, &st_admin_list, v, &res) == DB_OK &&
+		    PQntuples(res) > 0)
+			total = atol(PQgetvalue(res, 0, 1));
+		PQclear(res);
+	}
+	return list_respond(r, &p, items, total, NULL);
+}
+
+int
+users_admin_patch(struct req *r)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[7], *role;
+	char		 ifm[24];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	json_object	*errs, *d;
+	bool		 disable = false;
+	int		 st;
+
+	errs = json_object_new_array();
+	if (json_validate(r->json, admin_specs, true, errs) > 0)
+		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
+	json_object_put(errs);
+	role = json_str(r->json, "role");
+	if (json_object_object_get_ex(r->json, "disabled", &d) && d != NULL)
+		disable = json_object_get_boolean(d);
+	/* an admin cannot lock themselves out; another admin must do it */
+	if (strcmp(r->params[0], r->user.id) == 0 &&
+	    ((role != NULL && strcmp(role, "admin") != 0) || disable))
+		return http_problem(r, 409, "administrators cannot demote or disable themselves");
+	if ((st = if_match_param(r, ifm, sizeof(ifm), &v[3])) != 0)
+		return st;
+	v[0] = r->params[0];
+	v[1] = role;
+	v[2] = json_has(r->json, "disabled") && d != NULL ? (disable ? "true" : "false") : NULL;
+	v[4] = r->user.id;
+	v[5] = r->remote_addr;
+	v[6] = r->request_id;
+	if ((s = db_exec(&r->app->db, &as, &st_admin_update, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		/* 412 if the user exists (stale If-Match), else 404 */
+		s = db_exec(&r->app->db, &as, &st_admin_exists, v, &res);
+		st = s == DB_OK && PQntuples(res) > 0 && v[3] != NULL ?
+		    http_problem(r, 412, "the user has changed since that ETag") :
+		    s == DB_OK ? http_problem(r, 404, "no such user") : http_db_problem(r, s);
+		PQclear(res);
+		return st;
+	}
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		audit_log(r, "user.role_change", r->user.id, r->params[0]);
+	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0)
+		audit_log(r, disable ? "user.disable" : "user.enable", r->user.id, r->params[0]);
+	st = user_response(r, 200, res);
+	PQclear(res);
+	return st;
+}
