@@ -8,6 +8,7 @@
 #include "api/auth.h"
 #include "api/health.h"
 #include "api/users.h"
+/* resource module headers (one line each, keep sorted) */
 
 /*
  * The route table.  Fixed paths and {uuid} captures never overlap
@@ -31,6 +32,16 @@ const struct route router_routes[] = {
 	{ HTTP_PATCH,	"/api/v1/users/me",		users_me_patch,	AUTH_WRITE, BODY_JSON },
 	{ HTTP_GET,	"/api/v1/admin/users",		users_admin_list, AUTH_ADMIN, BODY_NONE },
 	{ HTTP_PATCH,	"/api/v1/admin/users/{id}",	users_admin_patch, AUTH_ADMIN, BODY_JSON },
+
+	/* api/tasks.c */
+
+	/* api/todo.c */
+
+	/* api/projects.c */
+
+	/* api/sprints.c */
+
+	/* api/action_lists.c */
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);

@@ -1,0 +1,2 @@
+-- placeholder: filled by the 0003_tasks work
+SELECT 1;
