@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "metrics.h"
 
 struct tokens;
 
@@ -18,6 +19,12 @@ struct app {
 	const struct tokens	*tokens;	/* shared, read-only */
 	struct db		 db;
 	bool			 schema_ok;	/* /health/startup passed once */
+	struct metrics_region	*metrics;	/* shared by all workers */
+	struct metrics_slot	*mslot;		/* this process's counters, or NULL */
+	/* /health/ready answers from this for a moment: a probe storm cannot load the database */
+	struct timespec		 ready_at;
+	enum db_status		 ready_status;
+	long			 ready_us;
 };
 
 void	app_init(struct app *a, const struct config *cfg,

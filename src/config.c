@@ -132,7 +132,17 @@ config_load(struct config *c, char *err, size_t errlen)
 	if (env_long("TASKMAN_HEALTH_DEGRADED_MS", 1000, 1, 60000, &n, err, errlen))
 		return -1;
 	c->health_degraded_ms = (int)n;
+	if (env_long("TASKMAN_HEALTH_CACHE_MS", 2000, 0, 60000, &n, err, errlen))
+		return -1;
+	c->health_cache_ms = (int)n;
 	c->metrics_file = env("TASKMAN_METRICS_FILE");
+	c->cors_origins = env("TASKMAN_CORS_ORIGINS");
+	if (c->cors_origins != NULL && (strchr(c->cors_origins, '*') != NULL ||
+	    strpbrk(c->cors_origins, "\r\n\"") != NULL)) {
+		snprintf(err, errlen, "TASKMAN_CORS_ORIGINS must list exact origins "
+		    "such as https://app.example.com, comma-separated (no *)");
+		return -1;
+	}
 	c->openapi_file = env("TASKMAN_OPENAPI_FILE");
 	if (c->openapi_file == NULL)
 		c->openapi_file = TASKMAN_OPENAPI_FILE_DEFAULT;

@@ -34,7 +34,9 @@ struct config {
 	int		 statement_timeout_ms;
 	int		 health_timeout_ms;
 	int		 health_degraded_ms;
+	int		 health_cache_ms;
 	const char	*metrics_file;
+	const char	*cors_origins;	/* comma-separated exact origins; NULL: none */
 	const char	*openapi_file;
 	bool		 cookie_secure;
 	const char	*jwks_file;	/* external issuer keys, optional */

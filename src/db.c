@@ -85,6 +85,8 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->reconnects++;
+	if (db->metrics != NULL)
+		__atomic_fetch_add(&db->metrics->db_reconnects, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -227,6 +229,15 @@ broken:
 	return DB_UNAVAILABLE;
 }
 
+static long
+elapsed_us(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000000L + (b.tv_nsec - a->tv_nsec) / 1000;
+}
+
 enum db_status
 db_exec(struct db *db, const struct db_user *as, const struct db_stmt *st,
     const char *const *values, PGresult **res)
@@ -234,10 +245,14 @@ db_exec(struct db *db, const struct db_user *as, const struct db_stmt *st,
 	enum db_status	 s;
 	bool		 reached;
 	int		 serial = 0, reconnect = 0;
+	struct timespec	 t0;
 
 	*res = NULL;
 	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		s = db_exec_once(db, as, st, values, res, &reached);
+		if (db->metrics != NULL)
+			metrics_observe(&db->metrics->db_duration, elapsed_us(&t0));
 		if (s == DB_UNAVAILABLE && !reached && reconnect++ == 0)
 			continue;	/* e.g. PostgreSQL restarted since the last request */
 		if (s == DB_RETRY && serial++ < DB_SERIALIZATION_RETRIES)
@@ -249,15 +264,6 @@ db_exec(struct db *db, const struct db_user *as, const struct db_stmt *st,
 		    st->name, db->sqlstate, db->constraint[0] ? " on " : "",
 		    db->constraint, db->message);
 	return s;
-}
-
-static long
-elapsed_us(const struct timespec *a)
-{
-	struct timespec b;
-
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (b.tv_sec - a->tv_sec) * 1000000L + (b.tv_nsec - a->tv_nsec) / 1000;
 }
 
 enum db_status

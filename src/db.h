@@ -14,6 +14,8 @@
 
 #include <libpq-fe.h>
 
+#include "metrics.h"
+
 enum db_status {
 	DB_OK,
 	DB_NOT_FOUND,		/* DB_ROW statement returned no row */
@@ -57,6 +59,7 @@ struct db {
 	const struct db_stmt	*prepared[DB_MAX_PREPARED];
 	unsigned		 nprepared;
 	unsigned long		 reconnects;
+	struct metrics_slot	*metrics;	/* NULL: not counted */
 	char			 sqlstate[6];	/* of the last error, "" if none */
 	char			 constraint[64];/* of the last error, "" if none */
 	char			 message[256];	/* its primary message, for the log */

@@ -2,6 +2,7 @@
 
 #include "app.h"
 #include "auth/bearer.h"
+#include "cors.h"
 #include "router.h"
 #include "valid.h"
 
@@ -20,6 +21,8 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/health/live",		health_live,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/ready",	health_ready,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/startup",	health_startup,	AUTH_PUBLIC, BODY_NONE },
+	/* nginx lets only loopback and internal addresses reach /metrics */
+	{ HTTP_GET,	"/metrics",		health_metrics,	AUTH_PUBLIC, BODY_NONE },
 
 	/* api/auth.c */
 	{ HTTP_POST,	"/api/v1/auth/register",	auth_register,	AUTH_PUBLIC, BODY_JSON },
@@ -115,7 +118,15 @@ router_dispatch(struct req *r)
 	char			 allow[96];
 	int			 st;
 
-	if ((rt = router_match(r, r->path, r->method, &allowed)) == NULL) {
+	rt = router_match(r, r->path, r->method, &allowed);
+	if ((st = cors_handle(r, r->app->cfg->cors_origins, allowed)) != 0)
+		return st;
+	if (rt == NULL && r->method == HTTP_OPTIONS && allowed != 0) {
+		http_allow_string(allowed | HTTP_OPTIONS, allow, sizeof(allow));
+		http_header(r, "Allow", "%s", allow);
+		return http_no_content(r, 204);
+	}
+	if (rt == NULL) {
 		if (allowed == 0)
 			return http_problem(r, 404, "no such resource");
 		http_allow_string(allowed, allow, sizeof(allow));

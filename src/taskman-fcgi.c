@@ -25,6 +25,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 #include "supervisor.h"
 
@@ -104,16 +105,21 @@ listen_fd0(char *err, size_t errlen)
 	return 0;
 }
 
+static long
+since_us(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000000L + (now.tv_nsec - t0->tv_nsec) / 1000;
+}
+
 static void
 log_request(const struct req *r)
 {
-	struct timespec	 now;
 	json_object	*o;
-	long		 us;
+	long		 us = since_us(&r->started);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (now.tv_sec - r->started.tv_sec) * 1000000L +
-	    (now.tv_nsec - r->started.tv_nsec) / 1000;
 	if ((o = json_object_new_object()) == NULL)
 		return;
 	json_object_object_add(o, "event", json_object_new_string("request"));
@@ -134,6 +140,7 @@ log_request(const struct req *r)
 static void
 serve(struct app *a, FCGX_Request *fr)
 {
+	static unsigned	 served;
 	struct req	 r;
 	int		 st;
 
@@ -148,6 +155,10 @@ serve(struct app *a, FCGX_Request *fr)
 		http_problem(&r, st, NULL);
 	r.status = st;
 	http_send(&r);
+	metrics_request(a->mslot, r.route ? (int)(r.route - router_routes) : -1,
+	    st, since_us(&r.started));
+	if (served++ % 256 == 0)
+		metrics_refresh(a->mslot);
 	log_request(&r);
 	http_req_reset(&r);
 }
@@ -155,6 +166,7 @@ serve(struct app *a, FCGX_Request *fr)
 struct worker_arg {
 	const struct config	*cfg;
 	const struct tokens	*tokens;
+	struct metrics_region	*metrics;
 	int			 listen_fd;
 };
 
@@ -191,6 +203,10 @@ worker_main(void *argp)
 	sigdelset(&waitmask, SIGHUP);
 
 	app_init(&a, wa->cfg, wa->tokens);
+	a.metrics = wa->metrics;
+	if (a.metrics != NULL && (a.mslot = metrics_claim(a.metrics)) == NULL)
+		log_msg(LOG_WARN, "metrics_full", "no free metrics slot; this worker is not counted");
+	a.db.metrics = a.mslot;
 	(void)db_connect(&a.db);	/* a failure is retried per request */
 	if (FCGX_InitRequest(&fr, wa->listen_fd, 0) != 0)
 		goto out;
@@ -253,6 +269,10 @@ main(void)
 	}
 	wa.cfg = &cfg;
 	wa.tokens = &tokens;
+	if ((wa.metrics = metrics_open(cfg.metrics_file, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "taskman-fcgi: %s\n", err);
+		return CONFIG_EXIT_BAD;
+	}
 	if (cfg.listen_path != NULL)
 		wa.listen_fd = listen_unix(&cfg, err, sizeof(err));
 	else

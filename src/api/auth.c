@@ -236,6 +236,7 @@ login_failed(struct req *r, const char *email, const char *target,
 	s = db_exec(&r->app->db, NULL, &st_failed, v, &res);
 	PQclear(res);
 	audit_log(r, "login.failure", NULL, target);
+	metrics_login(r->app->mslot, false);
 	if (s != DB_OK)
 		return http_db_problem(r, s);
 	return http_problem(r, 401, "invalid credentials");
@@ -328,6 +329,7 @@ auth_login(struct req *r)
 	r->user.known = true;
 	snprintf(r->user.id, sizeof(r->user.id), "%s", uid);
 	audit_log(r, "login.success", uid, uid);
+	metrics_login(r->app->mslot, true);
 	st = session_response(r, uid, urole, PQgetvalue(res2, 0, 0), raw,
 	    json_from_db(PQgetvalue(res2, 0, 1)));
 out:

@@ -2,6 +2,7 @@
  * GET /health/live, /health/ready, /health/startup (API.md section 5).
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "api/health.h"
 #include "app.h"
@@ -30,8 +31,22 @@ health_ready(struct req *r)
 	long		 us = 0;
 	double		 ms;
 	int		 st;
+	struct timespec	 now;
+	long		 age_ms;
 
-	s = db_ping(&a->db, a->cfg->health_timeout_ms, &us);
+	/* a probe storm is answered from the last result, not the database */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	age_ms = (now.tv_sec - a->ready_at.tv_sec) * 1000 +
+	    (now.tv_nsec - a->ready_at.tv_nsec) / 1000000;
+	if (a->ready_at.tv_sec != 0 && age_ms >= 0 && age_ms < a->cfg->health_cache_ms) {
+		s = a->ready_status;
+		us = a->ready_us;
+	} else {
+		s = db_ping(&a->db, a->cfg->health_timeout_ms, &us);
+		a->ready_at = now;
+		a->ready_status = s;
+		a->ready_us = us;
+	}
 	ms = (double)us / 1000.0;
 	dbo = json_object_new_object();
 	json_object_object_add(dbo, "status",
@@ -89,4 +104,21 @@ health_startup(struct req *r)
 	json_object_object_add(o, "expected_schema_version",
 	    json_object_new_int(TASKMAN_SCHEMA_VERSION));
 	return http_json(r, 200, o);
+}
+
+int
+health_metrics(struct req *r)
+{
+	struct buf	out;
+	int		st;
+
+	if (r->app->metrics == NULL)
+		return http_problem(r, 503, "metrics are not enabled in this worker");
+	buf_init(&out, 0);
+	metrics_render(r->app->metrics, &out);
+	st = out.failed ? http_problem(r, 503, "out of memory") :
+	    http_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    buf_cstr(&out), out.len);
+	buf_free(&out);
+	return st;
 }

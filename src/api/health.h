@@ -9,5 +9,6 @@
 int	health_live(struct req *r);
 int	health_ready(struct req *r);
 int	health_startup(struct req *r);
+int	health_metrics(struct req *r);
 
 #endif

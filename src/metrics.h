@@ -1,0 +1,73 @@
+/*
+ * metrics: Prometheus counters shared by every worker process.
+ *
+ * Each worker owns one slot of a shared memory region and is its only
+ * writer; GET /metrics (on whichever worker nginx picks) sums all slots,
+ * so a scrape sees the totals of all workers.  The region is a file when
+ * TASKMAN_METRICS_FILE is set (workers started by spawn-fcgi or several
+ * supervisors share it), else an anonymous shared mapping made by the
+ * supervisor before it forks.  A replaced worker takes over its
+ * predecessor's slot, so counters never go backwards.
+ */
+#ifndef TASKMAN_METRICS_H
+#define TASKMAN_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define METRICS_SLOTS		256
+#define METRICS_ROUTES		128	/* route table entries + 1 for "no route" */
+#define METRICS_BUCKETS		14
+#define METRICS_STATUSES	7	/* new ready in_progress blocked review done dropped */
+
+struct metrics_hist {
+	uint64_t	buckets[METRICS_BUCKETS];	/* cumulative at render time */
+	uint64_t	count;
+	uint64_t	sum_us;
+};
+
+struct metrics_slot {
+	int32_t			pid;		/* owner, 0: free */
+	int32_t			pad;
+	uint64_t		requests[METRICS_ROUTES][5];	/* by route, status class */
+	struct metrics_hist	request_duration;
+	struct metrics_hist	db_duration;
+	uint64_t		db_reconnects;
+	uint64_t		auth_failures;
+	uint64_t		logins_ok, logins_failed;
+	uint64_t		tasks_created;
+	uint64_t		transitions[METRICS_STATUSES][METRICS_STATUSES];
+	uint64_t		rss_bytes;	/* a gauge, refreshed now and then */
+	uint64_t		started_unix;
+};
+
+struct metrics_region {
+	uint64_t		magic;
+	uint64_t		size;
+	struct metrics_slot	slots[METRICS_SLOTS];
+};
+
+/*
+ * Maps the region (the file at path, or anonymous when path is NULL).
+ * Call once, before forking workers.  Returns NULL with err set on failure.
+ */
+struct metrics_region *metrics_open(const char *path, char *err, size_t errlen);
+/* Claims a slot for the calling process; NULL when all are taken by live processes. */
+struct metrics_slot   *metrics_claim(struct metrics_region *mr);
+
+void	metrics_observe(struct metrics_hist *h, long us);
+void	metrics_request(struct metrics_slot *s, int route_index, int status, long us);
+/* from/to: task status names; unknown names are ignored. */
+void	metrics_transition(struct metrics_slot *s, const char *from, const char *to);
+void	metrics_login(struct metrics_slot *s, bool ok);
+void	metrics_task_created(struct metrics_slot *s);
+/* Refreshes slow-moving gauges (resident memory). */
+void	metrics_refresh(struct metrics_slot *s);
+
+/* Appends the Prometheus text exposition of all slots to out. */
+void	metrics_render(const struct metrics_region *mr, struct buf *out);
+
+#endif
