@@ -13,10 +13,12 @@
 #include "metrics.h"
 
 struct tokens;
+struct docs;
 
 struct app {
 	const struct config	*cfg;		/* shared, read-only */
 	const struct tokens	*tokens;	/* shared, read-only */
+	const struct docs	*docs;		/* shared, read-only */
 	struct db		 db;
 	bool			 schema_ok;	/* /health/startup passed once */
 	struct metrics_region	*metrics;	/* shared by all workers */

@@ -7,6 +7,7 @@
 #include "valid.h"
 
 #include "api/auth.h"
+#include "api/docs.h"
 #include "api/health.h"
 #include "api/users.h"
 /* resource module headers (one line each, keep sorted) */
@@ -23,6 +24,11 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/health/startup",	health_startup,	AUTH_PUBLIC, BODY_NONE },
 	/* nginx lets only loopback and internal addresses reach /metrics */
 	{ HTTP_GET,	"/metrics",		health_metrics,	AUTH_PUBLIC, BODY_NONE },
+
+	/* api/docs.c */
+	{ HTTP_GET,	"/api/v1/openapi.json",		docs_openapi_json, AUTH_PUBLIC, BODY_NONE },
+	{ HTTP_GET,	"/api/v1/openapi.yaml",		docs_openapi_yaml, AUTH_PUBLIC, BODY_NONE },
+	{ HTTP_GET,	"/docs",			docs_page,	AUTH_PUBLIC, BODY_NONE },
 
 	/* api/auth.c */
 	{ HTTP_POST,	"/api/v1/auth/register",	auth_register,	AUTH_PUBLIC, BODY_JSON },

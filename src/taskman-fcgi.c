@@ -20,6 +20,7 @@
 
 #include <fcgiapp.h>
 
+#include "api/docs.h"
 #include "app.h"
 #include "auth/tokens.h"
 #include "config.h"
@@ -133,6 +134,7 @@ log_request(const struct req *r)
 	if (r->user.known)
 		json_object_object_add(o, "user_id", json_object_new_string(r->user.id));
 	json_object_object_add(o, "remote_addr", json_object_new_string(r->remote_addr));
+	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
 	log_json(r->status >= 500 ? LOG_ERROR : LOG_INFO, o);
 	json_object_put(o);
 }
@@ -167,6 +169,7 @@ struct worker_arg {
 	const struct config	*cfg;
 	const struct tokens	*tokens;
 	struct metrics_region	*metrics;
+	const struct docs	*docs;
 	int			 listen_fd;
 };
 
@@ -204,6 +207,7 @@ worker_main(void *argp)
 
 	app_init(&a, wa->cfg, wa->tokens);
 	a.metrics = wa->metrics;
+	a.docs = wa->docs;
 	if (a.metrics != NULL && (a.mslot = metrics_claim(a.metrics)) == NULL)
 		log_msg(LOG_WARN, "metrics_full", "no free metrics slot; this worker is not counted");
 	a.db.metrics = a.mslot;
@@ -248,6 +252,7 @@ main(void)
 {
 	static struct config	cfg;
 	static struct tokens	tokens;
+	static struct docs	docs;
 	struct worker_arg	wa;
 	char			err[256];
 	int			flags;
@@ -269,6 +274,8 @@ main(void)
 	}
 	wa.cfg = &cfg;
 	wa.tokens = &tokens;
+	docs_load(&docs, cfg.openapi_file);
+	wa.docs = &docs;
 	if ((wa.metrics = metrics_open(cfg.metrics_file, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "taskman-fcgi: %s\n", err);
 		return CONFIG_EXIT_BAD;
