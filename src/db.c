@@ -266,51 +266,58 @@ db_exec(struct db *db, const struct db_user *as, const struct db_stmt *st,
 	return s;
 }
 
-enum db_status
-db_ping(struct db *db, int timeout_ms, long *latency_us)
+/* One SELECT 1 on the current connection; DB_OK, DB_TIMEOUT or DB_UNAVAILABLE. */
+static enum db_status
+db_ping_once(struct db *db, const struct timespec *t0, int timeout_ms)
 {
-	struct timespec	 t0;
 	struct pollfd	 pfd;
 	PGresult	*r;
-	enum db_status	 s = DB_UNAVAILABLE;
+	enum db_status	 s = DB_OK;
 	long		 left;
-	int		 tries;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (tries = 0; tries < 2; tries++) {
-		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
-		    db_connect(db) != 0)
-			return DB_UNAVAILABLE;
-		if (PQsendQuery(db->conn, "SELECT 1") && PQflush(db->conn) == 0)
-			break;
-		db_close(db);	/* stale connection: reconnect once */
-	}
-	if (db->conn == NULL)
+	if (!PQsendQuery(db->conn, "SELECT 1") || PQflush(db->conn) != 0)
 		return DB_UNAVAILABLE;
 	pfd.fd = PQsocket(db->conn);
 	pfd.events = POLLIN;
 	while (PQisBusy(db->conn)) {
-		left = timeout_ms - elapsed_us(&t0) / 1000;
-		if (left <= 0) {
-			s = DB_TIMEOUT;
-			goto reset;
-		}
+		left = timeout_ms - elapsed_us(t0) / 1000;
+		if (left <= 0)
+			return DB_TIMEOUT;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			goto reset;
+			return DB_UNAVAILABLE;
 		if (!PQconsumeInput(db->conn))
-			goto reset;
+			return DB_UNAVAILABLE;
 	}
-	s = DB_OK;
 	while ((r = PQgetResult(db->conn)) != NULL) {
 		if (PQresultStatus(r) != PGRES_TUPLES_OK)
 			s = DB_UNAVAILABLE;
 		PQclear(r);
 	}
-	*latency_us = elapsed_us(&t0);
-	if (s == DB_OK)
-		return s;
-reset:
-	/* A half-read answer would poison the next statement: start afresh. */
-	db_close(db);
+	return s;
+}
+
+enum db_status
+db_ping(struct db *db, int timeout_ms, long *latency_us)
+{
+	struct timespec	 t0;
+	enum db_status	 s = DB_UNAVAILABLE;
+	bool		 fresh;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int tries = 0; tries < 2; tries++) {
+		fresh = db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK;
+		if (fresh && db_connect(db) != 0)
+			return DB_UNAVAILABLE;
+		s = db_ping_once(db, &t0, timeout_ms);
+		if (s == DB_OK) {
+			*latency_us = elapsed_us(&t0);
+			return s;
+		}
+		/* a half-read answer would poison the next statement: start afresh */
+		db_close(db);
+		/* a connection from before a server restart fails once; a new one is the answer */
+		if (fresh || s == DB_TIMEOUT)
+			break;
+	}
 	return s;
 }

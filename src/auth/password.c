@@ -36,10 +36,10 @@ password_verify(const char *encoded, const char *pw, size_t len)
 	rc = argon2id_verify(encoded, pw, len);
 	if (rc == ARGON2_OK)
 		return 1;
-	if (rc == ARGON2_VERIFY_MISMATCH || rc == ARGON2_DECODING_FAIL ||
-	    rc == ARGON2_DECODING_LENGTH_FAIL)
-		return 0;
-	return -1;
+	/* only running out of memory is our failure; a broken hash just never matches */
+	if (rc == ARGON2_MEMORY_ALLOCATION_ERROR || rc == ARGON2_THREAD_FAIL)
+		return -1;
+	return 0;
 }
 
 bool

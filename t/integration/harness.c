@@ -44,7 +44,7 @@ h_request(const char *method, const char *path, const char *body,
 
 	memset(out, 0, sizeof(*out));
 	if (base == NULL)
-		cr_fatal("TASKMAN_TEST_URL is not set");
+		cr_assert_fail("TASKMAN_TEST_URL is not set");
 	snprintf(url, sizeof(url), "%s%s", base, path);
 	if ((c = curl_easy_init()) == NULL)
 		return -1;
@@ -172,7 +172,7 @@ h_stack(const char *args)
 	int		 rc;
 
 	if (ctl == NULL)
-		cr_fatal("TASKMAN_TEST_STACK is not set");
+		cr_assert_fail("TASKMAN_TEST_STACK is not set");
 	snprintf(cmd, sizeof(cmd), "%s %s", ctl, args);
 	rc = system(cmd);
 	return rc == -1 ? -1 : WEXITSTATUS(rc);
@@ -187,7 +187,7 @@ h_sql(const char *sql, char *dst, size_t dstlen)
 	int		 rc = -1;
 
 	if (url == NULL)
-		cr_fatal("TASKMAN_TEST_ADMIN_DATABASE_URL is not set");
+		cr_assert_fail("TASKMAN_TEST_ADMIN_DATABASE_URL is not set");
 	c = PQconnectdb(url);
 	if (PQstatus(c) != CONNECTION_OK)
 		goto out;

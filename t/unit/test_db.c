@@ -34,7 +34,7 @@ Test(db, schema_version_matches_migrations)
 	struct dirent	*e;
 	int		 max = 0, n;
 
-	snprintf(dir, sizeof(dir), "%s/schema", src ? src : ".");
+	snprintf(dir, sizeof(dir), "%s/schema", src ? src : TASKMAN_TOP_SRCDIR);
 	cr_assert_not_null(d = opendir(dir), "cannot open %s", dir);
 	while ((e = readdir(d)) != NULL)
 		if (sscanf(e->d_name, "%4d_", &n) == 1 && strstr(e->d_name, ".up.sql") && n > max)
