@@ -461,6 +461,7 @@ stack_workers_start() {
         TASKMAN_WORKERS="${TASKMAN_WORKERS:-4}" \
         TASKMAN_JWT_SECRET="$STACK_JWT_SECRET" \
         TASKMAN_METRICS_FILE="${TASKMAN_METRICS_FILE:-$STACK_RT/run/taskman.metrics}" \
+        TASKMAN_OPENAPI_FILE="${TASKMAN_OPENAPI_FILE:-$STACK_REPO/openapi.yaml}" \
         "$bin" </dev/null >>"$log" 2>&1 &
     STACK_WORKERS_PID=$!
     stack__save

@@ -142,6 +142,8 @@ Test(skeleton, worker_survives_postgresql_restart, .timeout = 120)
 	cr_assert_neq(strlen(before), 0, "no worker pids");
 
 	cr_assert_eq(h_stack("pg-stop"), 0);
+	/* readiness is cached for 2 s per worker (TASKMAN_HEALTH_CACHE_MS) */
+	sleep(3);
 	/* several requests, so that every worker notices its broken connection */
 	for (i = 0; i < 8; i++) {
 		cr_assert_eq(h_request("GET", "/health/ready", NULL, 0, NULL, &r), 0);
@@ -149,6 +151,7 @@ Test(skeleton, worker_survives_postgresql_restart, .timeout = 120)
 		resp_free(&r);
 	}
 	cr_assert_eq(h_stack("pg-start"), 0);
+	sleep(3);
 	for (i = 0; i < 8; i++) {
 		cr_assert_eq(h_request("GET", "/health/ready", NULL, 0, NULL, &r), 0);
 		cr_expect_eq(r.status, 200, "attempt %d after restart: %s", i, r.body);
