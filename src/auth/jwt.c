@@ -26,7 +26,7 @@
 #define HS256_LEN	32	/* bytes of an HMAC-SHA-256 */
 #define ED25519_LEN	32	/* bytes of an Ed25519 public key */
 #define P256_LEN	32	/* bytes of a P-256 coordinate, r or s */
-#define RSA_E_MAX	32	/* bytes of an RSA exponent (SP 800-56B: < 2^256) */
+#define RSA_E_MAX	32	/* bytes of an RSA exponent (FIPS 186-5: < 2^256) */
 
 static const char *const jwt_status_names[] = {
 	"ok", "malformed", "bad_alg", "unknown_key", "bad_signature",
@@ -506,7 +506,7 @@ jwt_verify(const struct jwt_keyset *ks, const char *token, size_t len,
 	if (!json_object_object_get_ex(header, "alg", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
 		rc = JWT_BAD_ALG;
-		reason = "alg is missing";
+		reason = "alg is missing or not a string";
 		goto out;
 	}
 	alg = json_object_get_string(v);
@@ -895,6 +895,9 @@ jwk_rsa(json_object *o, int *bits)
 	*bits = BN_num_bits(n);
 	if (*bits < JWT_RSA_BITS_MIN || *bits > JWT_RSA_BITS_MAX)
 		goto out;
+	/* FIPS 186-5: odd e with 2^16 < e < 2^256 */
+	if (!BN_is_odd(e) || BN_num_bits(e) < 17)
+		goto out;
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
@@ -1031,8 +1034,9 @@ jwk_parse(json_object *o, size_t idx, const char *issuer,
 				    JWT_RSA_BITS_MIN);
 			else
 				snprintf(err, errlen, "JWKS key %zu: n, e are not an "
-				    "RSA public key of %d to %d bits", idx,
-				    JWT_RSA_BITS_MIN, JWT_RSA_BITS_MAX);
+				    "RSA public key of %d to %d bits with an odd "
+				    "e >= 65537", idx, JWT_RSA_BITS_MIN,
+				    JWT_RSA_BITS_MAX);
 			goto out;
 		}
 		break;

@@ -102,8 +102,9 @@ int		 jwt_keyset_add_hs256(struct jwt_keyset *ks,
  * Adds the signing keys of a JWKS document (RFC 7517) of len bytes
  * (<= JWT_JWKS_MAX), all for one issuer (required) and audience (NULL:
  * not checked).  Accepted: {kty:"OKP",crv:"Ed25519",x}, {kty:"EC",
- * crv:"P-256",x,y}, {kty:"RSA",n,e} with a 2048..8192-bit modulus, each
- * with a "kid" and an optional "alg" that must fit the key (a missing
+ * crv:"P-256",x,y}, {kty:"RSA",n,e} with a 2048..8192-bit modulus and
+ * an odd e of 2^16 < e < 2^256, each checked by OpenSSL as a public key,
+ * each with a "kid" and an optional "alg" that must fit the key (a missing
  * alg is inferred: EdDSA, ES256, RS256).  Skipped: "use" other than
  * "sig", "key_ops" without "verify", other key types, curves and algs.
  * Refused (error): private or secret material (d, p, q, dp, dq, qi, oth,
@@ -133,6 +134,8 @@ const struct jwt_key *jwt_keyset_find(const struct jwt_keyset *ks,
  * key's issuer; "aud" a string or an array of strings containing the
  * key's audience (if it has one); "sub" a string of 1..JWT_SUB_MAX bytes
  * without NUL.  The signature is checked before the payload is parsed.
+ * Header members that name keys (jku, jwk, x5u, x5c) are ignored: keys
+ * come from the keyset only.
  *
  * On JWT_OK, *claims_out (if claims_out is not NULL) is the payload,
  * owned by the caller (json_object_put).  Otherwise *claims_out is NULL
