@@ -11,6 +11,11 @@
 #include "api/health.h"
 #include "api/users.h"
 /* resource module headers (one line each, keep sorted) */
+#include "api/action_lists.h"
+#include "api/projects.h"
+#include "api/sprints.h"
+#include "api/tasks.h"
+#include "api/todo.h"
 
 /*
  * The route table.  Fixed paths and {uuid} captures never overlap
@@ -43,14 +48,49 @@ const struct route router_routes[] = {
 	{ HTTP_PATCH,	"/api/v1/admin/users/{id}",	users_admin_patch, AUTH_ADMIN, BODY_JSON },
 
 	/* api/tasks.c */
+	{ HTTP_GET,	"/api/v1/tasks",			tasks_list,		AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/tasks",			tasks_create,		AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/tasks/search",			tasks_search,		AUTH_READ,  BODY_NONE },
+	{ HTTP_GET,	"/api/v1/tasks/high-priority",		tasks_high_priority,	AUTH_READ,  BODY_NONE },
+	{ HTTP_GET,	"/api/v1/tasks/{id}",			tasks_get,		AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/tasks/{id}",			tasks_patch,		AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/tasks/{id}",			tasks_delete,		AUTH_WRITE, BODY_NONE },
+	{ HTTP_POST,	"/api/v1/tasks/{id}/status",		tasks_status,		AUTH_WRITE, BODY_JSON },
+	{ HTTP_POST,	"/api/v1/tasks/{id}/complete",		tasks_complete,		AUTH_WRITE, BODY_OPTIONAL },
+	{ HTTP_POST,	"/api/v1/tasks/{id}/assign-project",	tasks_assign_project,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_POST,	"/api/v1/tasks/{id}/assign-sprint",	tasks_assign_sprint,	AUTH_WRITE, BODY_JSON },
 
-	/* api/todo.c */
+	/* api/todo.c: bodies are read by the handlers, after the {user} check (403) */
+	{ HTTP_GET,	"/api/{user}/tasks",			todo_list,	AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/{user}/tasks",			todo_create,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/{user}/tasks/search",		todo_search,	AUTH_READ,  BODY_NONE },
+	{ HTTP_GET,	"/api/{user}/tasks/{id}",		todo_get,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PUT,	"/api/{user}/tasks/{id}",		todo_put,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_DELETE,	"/api/{user}/tasks/{id}",		todo_delete,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_PATCH,	"/api/{user}/tasks/{id}/complete",	todo_complete,	AUTH_WRITE, BODY_NONE },
 
 	/* api/projects.c */
+	{ HTTP_GET,	"/api/v1/projects",		projects_list,	AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/projects",		projects_create, AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/projects/{id}",	projects_get,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/projects/{id}",	projects_patch,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/projects/{id}",	projects_delete, AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/v1/projects/{id}/metrics", projects_metrics, AUTH_READ, BODY_NONE },
 
 	/* api/sprints.c */
+	{ HTTP_GET,	"/api/v1/sprints",		sprints_list,	AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/sprints",		sprints_create,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/sprints/{id}",		sprints_get,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/sprints/{id}",		sprints_patch,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/sprints/{id}",		sprints_delete,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/v1/sprints/{id}/burndown", sprints_burndown, AUTH_READ, BODY_NONE },
 
 	/* api/action_lists.c */
+	{ HTTP_GET,	"/api/v1/action-lists",		action_lists_list, AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/action-lists",		action_lists_create, AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/action-lists/{id}",	action_lists_get, AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/action-lists/{id}",	action_lists_patch, AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/action-lists/{id}",	action_lists_delete, AUTH_WRITE, BODY_NONE },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);

@@ -58,6 +58,7 @@ replay(struct req *r, struct idem *ix, int *st)
 	PGresult	*res = NULL;
 	enum db_status	 s;
 	const char	*body;
+	json_object	*b, *ver;
 	int		 rc = 0;
 
 	if ((s = db_exec(&r->app->db, &as, &st_lookup, v, &res)) != DB_OK) {
@@ -76,6 +77,12 @@ replay(struct req *r, struct idem *ix, int *st)
 		http_header(r, "Location", "%s", PQgetvalue(res, 0, 3));
 	body = PQgetvalue(res, 0, 2);
 	*st = atoi(PQgetvalue(res, 0, 1));
+	/* the replay carries the ETag the first response had */
+	if ((b = json_tokener_parse(body)) != NULL &&
+	    json_object_object_get_ex(b, "version", &ver) &&
+	    json_object_is_type(ver, json_type_int))
+		http_etag(r, (long)json_object_get_int64(ver));
+	json_object_put(b);
 	http_header(r, "Idempotent-Replayed", "true");
 	http_raw(r, *st, "application/json; charset=utf-8", body, strlen(body));
 out:

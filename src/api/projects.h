@@ -1,0 +1,17 @@
+/*
+ * projects: GET/POST /api/v1/projects, GET/PATCH/DELETE
+ * /api/v1/projects/{id}, GET /api/v1/projects/{id}/metrics (API.md 3).
+ */
+#ifndef TASKMAN_API_PROJECTS_H
+#define TASKMAN_API_PROJECTS_H
+
+#include "http.h"
+
+int	projects_list(struct req *r);
+int	projects_create(struct req *r);
+int	projects_get(struct req *r);
+int	projects_patch(struct req *r);
+int	projects_delete(struct req *r);
+int	projects_metrics(struct req *r);
+
+#endif
