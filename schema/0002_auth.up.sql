@@ -227,7 +227,7 @@ BEGIN
     VALUES (p_issuer, p_subject,
             CASE WHEN p_email IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM users x WHERE lower(x.email) = lower(p_email))
-                 THEN p_email END)
+                 THEN lower(p_email) END)
     ON CONFLICT (external_issuer, external_subject) DO NOTHING;
     RETURN QUERY SELECT u.id, u.role, u.disabled FROM users u
      WHERE u.external_issuer = p_issuer AND u.external_subject = p_subject;

@@ -126,7 +126,7 @@ db_exec_once(struct db *db, const struct db_user *as,
 	PGconn		*c;
 	PGresult	*r, *main = NULL;
 	enum db_status	 status = DB_OK;
-	bool		 prepare, lost = false;
+	bool		 prepare, parsed = false, lost = false;
 	int		 ncmd = 0, main_idx, idx = 0, nulls = 0;
 	const char	*setv[2];
 
@@ -189,6 +189,9 @@ db_exec_once(struct db *db, const struct db_user *as,
 				*reached = true;
 			break;
 		default:
+			/* the PREPARE itself worked, whatever fails after it */
+			if (prepare && idx == 0)
+				parsed = true;
 			if (idx == main_idx && main == NULL) {
 				*reached = true;
 				main = r;
@@ -210,8 +213,7 @@ done:
 		PQclear(main);
 		return DB_UNAVAILABLE;
 	}
-	if (prepare && (status == DB_OK || *reached) &&
-	    db->nprepared < DB_MAX_PREPARED)
+	if (parsed && db->nprepared < DB_MAX_PREPARED)
 		db->prepared[db->nprepared++] = st;
 	if (status != DB_OK) {
 		PQclear(main);

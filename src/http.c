@@ -271,6 +271,9 @@ http_read_json(struct req *r, size_t body_limit, bool required)
 		return http_problem(r, 503, "out of memory");
 	if (e != JSON_OK)
 		return http_problem(r, 400, json_err_str(e));
+	/* API-NOTES: a body that is not an object (array, scalar, null) is malformed */
+	if (!json_object_is_type(r->json, json_type_object))
+		return http_problem(r, 400, "the body must be a JSON object");
 	return 0;
 }
 

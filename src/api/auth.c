@@ -24,7 +24,7 @@
 
 static const struct db_stmt st_register = { "auth_register",
 	"INSERT INTO users (id, email, username, display_name, password_hash) "
-	"VALUES ($1, $2, $3, $4, $5) RETURNING taskman_user_json(users)", 5, DB_ROW };
+	"VALUES ($1, lower($2), $3, $4, $5) RETURNING taskman_user_json(users)", 5, DB_ROW };
 static const struct db_stmt st_lookup = { "auth_login_lookup",
 	"SELECT retry_after, id, password_hash, role, disabled "
 	"FROM taskman_login_lookup($1, $2)", 2, DB_ROW };
@@ -58,7 +58,7 @@ static const struct field_spec register_specs[] = {
 	{ "password", FT_STRING, F_REQUIRED | F_BYTES, PASSWORD_MIN_BYTES,
 	    PASSWORD_MAX_BYTES, NULL, 0, 0, NULL },
 	{ "username", FT_STRING, F_NULLABLE, 3, 32, NULL, 0, 0, NULL },
-	{ "display_name", FT_STRING, F_NULLABLE, 1, 200, NULL, 0, 0, NULL },
+	{ "display_name", FT_STRING, F_NULLABLE, 1, 100, NULL, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
 };
 

@@ -39,7 +39,7 @@ static const struct db_stmt st_me_update = { "users_me_update",
 	"SELECT taskman_user_json(u), u.version FROM u", 10, DB_ROW };
 static const struct db_stmt st_admin_list = { "users_admin_list",
 	"SELECT taskman_user_json(u), (SELECT count(*) FROM users) "
-	"FROM users u ORDER BY u.created_at, u.id LIMIT $1 OFFSET $2", 2, 0 };
+	"FROM users u ORDER BY u.created_at DESC, u.id DESC LIMIT $1 OFFSET $2", 2, 0 };
 /*
  * $1 target, $2 role or NULL, $3 disabled or NULL, $4 If-Match version or
  * NULL, $5 actor, $6 addr, $7 request id.  The old values come from the
@@ -55,11 +55,11 @@ static const struct db_stmt st_admin_update = { "users_admin_update",
 	"  AND revoked_at IS NULL AND (SELECT disabled FROM u)), "
 	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, "
 	"  request_id, details) "
-	"  SELECT $5, $1, 'user.role_change', left($6, 64), left($7, 128), "
+	"  SELECT $5::uuid, $1::uuid, 'user.role_change', left($6, 64), left($7, 128), "
 	"    jsonb_build_object('from', o.role, 'to', u.role) "
 	"    FROM o, u WHERE o.role IS DISTINCT FROM u.role "
 	"  UNION ALL "
-	"  SELECT $5, $1, CASE WHEN u.disabled THEN 'user.disable' ELSE 'user.enable' END, "
+	"  SELECT $5::uuid, $1::uuid, CASE WHEN u.disabled THEN 'user.disable' ELSE 'user.enable' END, "
 	"    left($6, 64), left($7, 128), '{}'::jsonb "
 	"    FROM o, u WHERE o.disabled IS DISTINCT FROM u.disabled) "
 	"SELECT taskman_user_json(u), u.version, "
@@ -69,7 +69,7 @@ static const struct db_stmt st_admin_exists = { "users_admin_exists",
 	"SELECT 1 FROM users WHERE id = $1", 1, 0 };
 
 static const struct field_spec me_specs[] = {
-	{ "display_name", FT_STRING, F_NULLABLE, 1, 200, NULL, 0, 0, NULL },
+	{ "display_name", FT_STRING, F_NULLABLE, 1, 100, NULL, 0, 0, NULL },
 	{ "username", FT_STRING, F_NULLABLE, 3, 32, NULL, 0, 0, NULL },
 	{ "password", FT_STRING, F_BYTES, PASSWORD_MIN_BYTES, PASSWORD_MAX_BYTES,
 	    NULL, 0, 0, NULL },
@@ -100,15 +100,68 @@ user_response(struct req *r, int status, PGresult *res)
 	return http_json(r, status, json_from_db(PQgetvalue(res, 0, 0)));
 }
 
+/* Query keys a GET takes: each at most once; anything else is a 400. */
+struct query_seen {
+	const char *const	*allowed;	/* NULL-terminated */
+	unsigned		 seen;
+	char			 bad[64];
+	const char		*why;
+};
+
+static int
+query_key(const char *key, size_t keylen, void *arg)
+{
+	struct query_seen	*q = arg;
+	unsigned		 i;
+
+	if (key == NULL) {
+		snprintf(q->bad, sizeof(q->bad), "(query)");
+		q->why = "has a parameter name that is not valid";
+		return 1;
+	}
+	snprintf(q->bad, sizeof(q->bad), "%.*s", (int)keylen, key);
+	for (i = 0; q->allowed[i] != NULL; i++) {
+		if (strlen(q->allowed[i]) != keylen || memcmp(q->allowed[i], key, keylen) != 0)
+			continue;
+		if (q->seen & (1u << i)) {
+			q->why = "is given more than once";
+			return 1;
+		}
+		q->seen |= 1u << i;
+		return 0;
+	}
+	q->why = "is not a parameter of this endpoint";
+	return 1;
+}
+
+/* 0, or 400 naming the first unknown or repeated query parameter. */
+static int
+query_only(struct req *r, const char *const *allowed)
+{
+	struct query_seen	 q = { allowed, 0, "", NULL };
+	json_object		*errs;
+	char			 detail[160];
+
+	if (http_query_each(r->query, query_key, &q) == 0)
+		return 0;
+	errs = json_object_new_array();
+	json_error_add(errs, q.bad, q.why);
+	snprintf(detail, sizeof(detail), "query parameter %s %s", q.bad, q.why);
+	return http_problem_errors(r, 400, detail, errs);
+}
+
 int
 users_me_get(struct req *r)
 {
 	struct db_user	 as = as_caller(r);
 	const char	*v[1] = { r->user.id };
+	static const char *const none[] = { NULL };
 	PGresult	*res = NULL;
 	enum db_status	 s;
 	int		 st;
 
+	if ((st = query_only(r, none)) != 0)
+		return st;
 	if ((s = db_exec(&r->app->db, &as, &st_me, v, &res)) != DB_OK)
 		return http_db_problem(r, s);
 	if (http_not_modified(r, atol(PQgetvalue(res, 0, 1)))) {
@@ -221,9 +274,11 @@ users_admin_list(struct req *r)
 	enum db_status		 s;
 	json_object		*items;
 	long			 total = 0;
+	static const char *const paging[] = { "limit", "offset", NULL };
 	int			 i, n, st;
 
-	if ((st = list_parse_page(r, &p, false)) != 0)
+	if ((st = query_only(r, paging)) != 0 ||
+	    (st = list_parse_page(r, &p, false)) != 0)
 		return st;
 	v[0] = p.limit_s;
 	v[1] = p.offset_s;

@@ -38,6 +38,7 @@
 #include <libpq-fe.h>
 
 #include "migrate.h"
+#include "user.h"
 
 #ifndef TASKMAN_SCHEMA_DIR_DEFAULT
 #define TASKMAN_SCHEMA_DIR_DEFAULT "schema"
@@ -56,6 +57,7 @@ static int cmd_migrate(int argc, char **argv);
 
 static const struct ctl_command commands[] = {
 	{ "migrate", cmd_migrate, "migrate up [N] | down [N|all] | status  [--schema-dir DIR]" },
+	{ "user", user_cmd, "user add EMAIL [--role ROLE] | set-role EMAIL ROLE | disable EMAIL" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
