@@ -521,9 +521,12 @@ stack__ratelimit_file() {
     esac
 }
 
-# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE
+# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS]
+# DOCS_ASSETS: the directory served at /docs/assets/ (default
+# $TASKMAN_DOCS_ASSETS, else ./var/docs-assets; scripts/install-docs-assets
+# fills it -- when it is empty, /docs shows a notice instead of Redoc).
 stack_nginx_render() {
-    local e=stack__sed_escape user del=""
+    local e=stack__sed_escape user del="" docs=${8:-${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}}
     user=$(stack__nginx_user)
     stack__is_root || del='/^user @NGINX_USER@;$/d;'
     mkdir -p "$3/tmp" "$4" && chmod 0755 "$3" "$3/tmp" || return 1
@@ -534,17 +537,27 @@ s|@PORT@|'"$($e "$5")"'|g
 s|@SOCKET@|'"$($e "$6")"'|g
 s|@NGINX_USER@|'"$($e "$user")"'|g
 s|@CONFDIR@|'"$($e "$STACK_REPO/nginx")"'|g
-s|@RATELIMIT_CONF@|'"$($e "$7")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
+s|@RATELIMIT_CONF@|'"$($e "$7")"'|g
+s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 }
 
-# stack__nginx_write_conf: D/nginx/nginx.conf from the stack's state.
+# stack__nginx_write_conf: D/nginx/nginx.conf from the stack's state. When
+# the runtime dir is a /tmp stand-in (the tree is not reachable for nginx's
+# user), the docs assets are copied there too.
 stack__nginx_write_conf() {
+    local docs=${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}
     STACK_NGINX_CONF=$STACK_DIR/nginx/nginx.conf
     STACK_NGINX_PREFIX=$STACK_RT/nginx
     mkdir -p "$STACK_DIR/nginx" || return 1
+    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$docs" ]; then
+        rm -rf "$STACK_RT/docs-assets" &&
+            cp -R "$docs" "$STACK_RT/docs-assets" &&
+            chmod -R a+rX "$STACK_RT/docs-assets" &&
+            docs=$STACK_RT/docs-assets
+    fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \
-        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF"
+        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs"
 }
 
 # stack_nginx_start D PORT [local|production|FILE]: nginx on 127.0.0.1:PORT
