@@ -290,6 +290,10 @@ metrics_render(const struct metrics_region *mr, struct buf *out)
 			live++;
 			rss += LOAD(&mr->slots[i].rss_bytes);
 		}
+	buf_printf(out, "# HELP taskman_worker_restarts_total Workers that died "
+	    "unexpectedly and were started again.\n# TYPE taskman_worker_restarts_total counter\n"
+	    "taskman_worker_restarts_total %llu\n",
+	    (unsigned long long)LOAD(&mr->worker_restarts));
 	buf_printf(out, "# HELP taskman_workers Live worker processes.\n"
 	    "# TYPE taskman_workers gauge\ntaskman_workers %d\n"
 	    "# HELP taskman_workers_resident_memory_bytes Resident memory of all live workers.\n"

@@ -47,6 +47,7 @@ struct metrics_slot {
 struct metrics_region {
 	uint64_t		magic;
 	uint64_t		size;
+	uint64_t		worker_restarts;	/* written by supervisors only */
 	struct metrics_slot	slots[METRICS_SLOTS];
 };
 

@@ -45,7 +45,8 @@ spawn(struct slot *s, pid_t parent, const sigset_t *orig,
 }
 
 int
-supervisor_run(int nworkers, int (*worker)(void *), void *arg)
+supervisor_run(int nworkers, int (*worker)(void *), void *arg,
+    uint64_t *restarts)
 {
 	struct slot	 slots[SUP_MAX_WORKERS];
 	sigset_t	 set, orig;
@@ -109,6 +110,9 @@ supervisor_run(int nworkers, int (*worker)(void *), void *arg)
 			for (i = 0; i < nworkers; i++) {
 				if (slots[i].pid != pid)
 					continue;
+				if (!stopping && !(WIFEXITED(status) &&
+				    WEXITSTATUS(status) == 0) && restarts != NULL)
+					__atomic_fetch_add(restarts, 1, __ATOMIC_RELAXED);
 				if (!stopping && !(WIFEXITED(status) &&
 				    WEXITSTATUS(status) == 0))
 					log_msg(LOG_ERROR, "worker_died",

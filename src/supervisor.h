@@ -8,7 +8,13 @@
 #ifndef TASKMAN_SUPERVISOR_H
 #define TASKMAN_SUPERVISOR_H
 
-/* Runs until told to stop; returns the process exit status. */
-int	supervisor_run(int nworkers, int (*worker)(void *), void *arg);
+#include <stdint.h>
+
+/*
+ * Runs until told to stop; returns the process exit status.  restarts,
+ * when not NULL, counts workers that died unexpectedly (a metric).
+ */
+int	supervisor_run(int nworkers, int (*worker)(void *), void *arg,
+	    uint64_t *restarts);
 
 #endif

@@ -295,6 +295,7 @@ main(void)
 		return 1;
 	}
 	if (cfg.workers > 1)
-		return supervisor_run(cfg.workers, worker_main, &wa);
+		return supervisor_run(cfg.workers, worker_main, &wa,
+		    &wa.metrics->worker_restarts);
 	return worker_main(&wa);
 }

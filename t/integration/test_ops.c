@@ -112,6 +112,30 @@ Test(ops, metrics_add_up_across_workers, .timeout = 60)
 	cr_expect_geq(pids, 2, "the 48 requests were served by %d worker(s)", pids);
 }
 
+Test(ops, a_crashed_worker_is_replaced_and_counted, .timeout = 60)
+{
+	struct resp	 r;
+	const char	*key = "taskman_worker_restarts_total";
+	double		 before, after;
+	int		 i;
+
+	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	before = metric(r.body, key);
+	resp_free(&r);
+	cr_assert_eq(h_stack("worker-signal KILL"), 0);
+	sleep(2);	/* the supervisor waits 1 s before restarting a fresh crash */
+	for (i = 0; i < 8; i++) {
+		cr_assert_eq(h_request("GET", "/health/live", NULL, 0, NULL, &r), 0);
+		cr_expect_eq(r.status, 200);
+		resp_free(&r);
+	}
+	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	after = metric(r.body, key);
+	cr_expect_eq(after - before, 1.0, "restarts %.0f -> %.0f", before, after);
+	cr_expect_geq(metric(r.body, "taskman_workers"), 4, "all workers back");
+	resp_free(&r);
+}
+
 Test(ops, cors_allowed_origin_gets_headers)
 {
 	struct resp	 r;
