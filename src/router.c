@@ -60,7 +60,8 @@ const struct route router_routes[] = {
 	{ HTTP_POST,	"/api/v1/tasks/{id}/assign-project",	tasks_assign_project,	AUTH_WRITE, BODY_JSON },
 	{ HTTP_POST,	"/api/v1/tasks/{id}/assign-sprint",	tasks_assign_sprint,	AUTH_WRITE, BODY_JSON },
 
-	/* api/todo.c: bodies are read by the handlers, after the {user} check (403) */
+	/* api/todo.c */
+	/* (BODY_NONE: the handlers read the body after the {user} check, so 403 comes first) */
 	{ HTTP_GET,	"/api/{user}/tasks",			todo_list,	AUTH_READ,  BODY_NONE },
 	{ HTTP_POST,	"/api/{user}/tasks",			todo_create,	AUTH_WRITE, BODY_NONE },
 	{ HTTP_GET,	"/api/{user}/tasks/search",		todo_search,	AUTH_READ,  BODY_NONE },

@@ -1,0 +1,1012 @@
+/*
+ * /api/v1/tasks, /api/v1/tasks/{id} and its actions, /tasks/search,
+ * /tasks/high-priority (API.md section 3).
+ *
+ * Writes: every write is a change set (JSON, keys listed in
+ * schema/0003_tasks.up.sql) that one UPDATE applies to the caller's row
+ * with taskman_task_apply(), guarded in its WHERE by the version
+ * preconditions and taskman_task_problems() (status transitions,
+ * references).  Because the guards run on the row the UPDATE locks, two
+ * writers racing with the same If-Match get one 200 and one 412.  A CTE
+ * reads the row as the statement found it, so a failed write can say why
+ * (404, 412, 409, 422) without a second round trip.
+ *
+ * Lists: taskman_task_page() builds the query from validated filters; the
+ * keyset cursor is base64url(JSON {"s": sort, "i": last id, "k": [its
+ * sort key values]}), "k" left out when it would make the cursor too long
+ * (the database then takes the key from row "i").
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/idem.h"
+#include "api/list.h"
+#include "api/tasks.h"
+#include "app.h"
+#include "auth/jwt.h"
+#include "json.h"
+#include "valid.h"
+
+static const struct db_stmt st_get = { "tasks_get",
+	"SELECT (CASE WHEN $3::boolean THEN taskman_todo_json(t) "
+	"  ELSE taskman_task_json(t) END)::text, t.version "
+	"FROM tasks t WHERE t.id = $1::uuid AND t.owner_id = $2::uuid", 3, DB_ROW };
+
+/*
+ * $1 owner, $2 change set, $3 todo view?, $4 Idempotency-Key or NULL,
+ * $5 path, $6 request hash, $7 Location prefix.  One row: problems (""
+ * when created), body, version, id.
+ */
+static const struct db_stmt st_create = { "tasks_create",
+	"WITH p AS (SELECT taskman_task_problems($1::uuid, NULL::tasks, $2::jsonb) AS problems), "
+	"n AS (SELECT * FROM taskman_task_apply($1::uuid, NULL::tasks, $2::jsonb)), "
+	"t AS (INSERT INTO tasks (owner_id, project_id, sprint_id, title, description, "
+	"  status, priority, due_at, tags, estimate_points, completed_at) "
+	"  SELECT $1::uuid, n.project_id, n.sprint_id, n.title, n.description, n.status, "
+	"  n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at FROM n, p "
+	"  WHERE cardinality(p.problems) = 0 RETURNING *), "
+	"j AS (SELECT t.id, t.version, (CASE WHEN $3::boolean THEN taskman_todo_json(t) "
+	"  ELSE taskman_task_json(t) END)::text AS body FROM t), "
+	"k AS (INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash, "
+	"  response_status, response_body, location) "
+	"  SELECT $1::uuid, $4::text, 'POST', $5::text, $6::bytea, 201, j.body, "
+	"  $7::text || j.id::text FROM j WHERE $4::text IS NOT NULL) "
+	"SELECT array_to_string(p.problems, ','), j.body, j.version, j.id "
+	"FROM p LEFT JOIN j ON true", 7, DB_ROW };
+
+/*
+ * $1 id, $2 owner, $3 change set, $4 If-Match version or NULL, $5 body
+ * version or NULL, $6 todo view?.  No row: no such task.  Else: the
+ * version, status and problems the statement saw, then the new body and
+ * version (NULL when nothing was written).
+ */
+static const struct db_stmt st_update = { "tasks_update",
+	"WITH cur AS (SELECT t.version, t.status, "
+	"  taskman_task_problems($2::uuid, t, $3::jsonb) AS problems "
+	"  FROM tasks t WHERE t.id = $1::uuid AND t.owner_id = $2::uuid), "
+	"u AS (UPDATE tasks t SET (project_id, sprint_id, title, description, status, "
+	"  priority, due_at, tags, estimate_points, completed_at) = "
+	"  (SELECT n.project_id, n.sprint_id, n.title, n.description, n.status, "
+	"   n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at "
+	"   FROM taskman_task_apply($2::uuid, t, $3::jsonb) n), "
+	"  version = t.version + 1, updated_at = now() "
+	"  WHERE t.id = $1::uuid AND t.owner_id = $2::uuid "
+	"  AND ($4::integer IS NULL OR t.version = $4::integer) "
+	"  AND ($5::integer IS NULL OR t.version = $5::integer) "
+	"  AND cardinality(taskman_task_problems($2::uuid, t, $3::jsonb)) = 0 "
+	"  RETURNING t.*) "
+	"SELECT cur.version, cur.status, array_to_string(cur.problems, ','), "
+	"  (CASE WHEN $6::boolean THEN taskman_todo_json(u) "
+	"   ELSE taskman_task_json(u) END)::text, u.version "
+	"FROM cur LEFT JOIN u ON true", 6, 0 };
+
+/* $1 id, $2 owner, $3 If-Match version or NULL: current version, deleted id. */
+static const struct db_stmt st_delete = { "tasks_delete",
+	"WITH cur AS (SELECT t.version FROM tasks t "
+	"  WHERE t.id = $1::uuid AND t.owner_id = $2::uuid), "
+	"d AS (DELETE FROM tasks t WHERE t.id = $1::uuid AND t.owner_id = $2::uuid "
+	"  AND ($3::integer IS NULL OR t.version = $3::integer) RETURNING t.id) "
+	"SELECT cur.version, d.id FROM cur LEFT JOIN d ON true", 3, 0 };
+
+static const struct db_stmt st_page = { "tasks_page",
+	"SELECT total, item, sort_key, item_id FROM taskman_task_page($1::uuid, "
+	"$2::jsonb, $3::text, $4::jsonb, $5::uuid, $6::integer, $7::integer, $8::text)",
+	8, 0 };
+
+static const char *const statuses[] = { "new", "ready", "in_progress", "blocked",
+	"review", "done", "dropped", NULL };
+static const char *const priorities[] = { "p0", "p1", "p2", "p3", NULL };
+
+#define TASK_FIELDS(title_flags) \
+	{ "title", FT_STRING, (title_flags), 1, 500, NULL, 0, 0, NULL }, \
+	{ "description", FT_STRING, F_NULLABLE, 0, 10000, NULL, 0, 0, NULL }, \
+	{ "status", FT_ENUM, 0, 0, 0, statuses, 0, 0, NULL }, \
+	{ "priority", FT_ENUM, 0, 0, 0, priorities, 0, 0, NULL }, \
+	{ "due_at", FT_TIMESTAMP, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
+	{ "tags", FT_STRING_SET, 0, 0, 20, NULL, 1, 50, NULL }, \
+	{ "estimate_points", FT_NUMBER, F_NULLABLE, 0, 1000000, NULL, 0, 0, NULL }, \
+	{ "project_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
+	{ "sprint_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }
+
+#define VERSION_FIELD \
+	{ "version", FT_INT, 0, 1, INT_MAX, NULL, 0, 0, NULL }
+#define END_FIELDS \
+	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
+
+static const struct field_spec create_specs[] = {
+	TASK_FIELDS(F_REQUIRED), END_FIELDS
+};
+static const struct field_spec patch_specs[] = {
+	TASK_FIELDS(0), VERSION_FIELD, END_FIELDS
+};
+static const struct field_spec status_specs[] = {
+	{ "status", FT_ENUM, F_REQUIRED, 0, 0, statuses, 0, 0, NULL },
+	VERSION_FIELD, END_FIELDS
+};
+static const struct field_spec complete_specs[] = {
+	VERSION_FIELD, END_FIELDS
+};
+static const struct field_spec assign_project_specs[] = {
+	{ "project_id", FT_UUID, F_REQUIRED | F_NULLABLE, 0, 0, NULL, 0, 0, NULL },
+	VERSION_FIELD, END_FIELDS
+};
+static const struct field_spec assign_sprint_specs[] = {
+	{ "sprint_id", FT_UUID, F_REQUIRED | F_NULLABLE, 0, 0, NULL, 0, 0, NULL },
+	VERSION_FIELD, END_FIELDS
+};
+
+static const char *const v1_readonly[] = { "id", "owner_id", "created_at",
+	"updated_at", "completed_at", NULL };
+
+static const char *const list_params[] = { "status", "priority", "project_id",
+	"sprint_id", "tag", "due_before", "due_after", "updated_since", "q", "sort",
+	"limit", "offset", "cursor", NULL };
+static const char *const search_params[] = { "q", "limit", "offset", "cursor", NULL };
+static const char *const paging_params[] = { "limit", "offset", "cursor", NULL };
+
+/* Sorts of taskman_task_page() and how many key values their cursor has. */
+static const struct sort_info {
+	const char	*name;		/* without the '-' */
+	int		 nkeys;
+	char		 kinds[4];	/* per key: t timestamp, p priority, s text, r rank */
+} sorts[] = {
+	{ "created_at",	1, "t" },
+	{ "updated_at",	1, "t" },
+	{ "due_at",	1, "t" },
+	{ "priority",	1, "p" },
+	{ "title",	1, "s" },
+	{ "rank",	1, "r" },
+	{ "urgent",	3, "ptt" },
+	{ NULL,		0, "" }
+};
+
+static struct db_user
+as_caller(const struct req *r)
+{
+	struct db_user u = { r->user.id, r->user.role, false };
+
+	return u;
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* 400 naming one query parameter. */
+static int
+bad_param(struct req *r, const char *name, const char *msg)
+{
+	json_object	*errs = json_object_new_array();
+	char		 detail[200];
+
+	json_error_add(errs, name, msg);
+	snprintf(detail, sizeof(detail), "query parameter %s %s", name, msg);
+	return http_problem_errors(r, 400, detail, errs);
+}
+
+/* ---------------------------------------------------------------- bodies */
+
+static bool
+blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (strchr(" \t\r\n\f\v", *s) == NULL)
+			return false;
+	return true;
+}
+
+void
+tasks_check_extra(json_object *body, const char *const *readonly,
+    json_object *errors)
+{
+	json_object	*v, *e, *f, *m;
+	const char	*s;
+	char		 path[32];
+	size_t		 i, n;
+
+	if (json_object_object_get_ex(body, "title", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		if (s[0] != '\0' && blank(s))
+			json_error_add(errors, "title", "must contain a non-whitespace character");
+	}
+	if (json_object_object_get_ex(body, "tags", &v) &&
+	    json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n && i < 100; i++) {
+			e = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(e, json_type_string))
+				continue;
+			s = json_object_get_string(e);
+			if (s[0] != '\0' && blank(s)) {
+				snprintf(path, sizeof(path), "tags[%zu]", i);
+				json_error_add(errors, path,
+				    "must contain a non-whitespace character");
+			}
+		}
+	}
+	n = json_object_array_length(errors);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(errors, i);
+		if (json_object_object_get_ex(e, "field", &f) &&
+		    json_object_object_get_ex(e, "message", &m) &&
+		    strcmp(json_object_get_string(m), "unknown field") == 0 &&
+		    in_list(readonly, json_object_get_string(f)))
+			json_object_object_add(e, "message",
+			    json_object_new_string("is read-only"));
+	}
+}
+
+/*
+ * Validates r->json (NULL allowed when optional) against specs.  Returns
+ * 0, or 422 with errors[] set.  *version gets the body's "version" as
+ * text, or NULL.
+ */
+static int
+validate(struct req *r, const struct field_spec *specs, bool partial,
+    char *version, size_t versionlen, const char **version_param)
+{
+	json_object	*errs, *v;
+
+	*version_param = NULL;
+	if (r->json == NULL)
+		return 0;
+	errs = json_object_new_array();
+	json_validate(r->json, specs, partial, errs);
+	tasks_check_extra(r->json, v1_readonly, errs);
+	if (json_object_array_length(errs) > 0)
+		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
+	json_object_put(errs);
+	if (json_object_object_get_ex(r->json, "version", &v) && v != NULL) {
+		snprintf(version, versionlen, "%lld", (long long)json_object_get_int64(v));
+		*version_param = version;
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- answers */
+
+/* A single task: ETag and the JSON text exactly as the database built it. */
+static int
+task_response(struct req *r, int status, const char *body, const char *version)
+{
+	http_etag(r, atol(version));
+	return http_raw(r, status, "application/json; charset=utf-8", body, strlen(body));
+}
+
+/*
+ * 422 for the problems (comma list from taskman_task_problems()) that are
+ * not transitions: references that are not the caller's, due date rules.
+ */
+static int
+problems_response(struct req *r, const char *list)
+{
+	json_object	*errs = json_object_new_array(), *e, *f, *m;
+	char		 codes[256], detail[256] = "the body breaks a rule", *p, *save = NULL;
+
+	snprintf(codes, sizeof(codes), "%s", list);
+	for (p = strtok_r(codes, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if (strcmp(p, "project_id") == 0)
+			json_error_add(errs, "project_id", "is not one of your projects");
+		else if (strcmp(p, "sprint_id") == 0)
+			json_error_add(errs, "sprint_id", "is not one of your sprints");
+		else if (strcmp(p, "sprint_id:project") == 0)
+			json_error_add(errs, "sprint_id",
+			    "belongs to another project than project_id");
+		else if (strcmp(p, "due_time") == 0)
+			json_error_add(errs, "due_time", "needs a due date");
+		else if (strcmp(p, "due_at") == 0)
+			json_error_add(errs, "due_at", "must be within the years 0001 to 9999 in UTC");
+	}
+	/* the detail names the first one, like every other 422 */
+	if (json_object_array_length(errs) > 0 &&
+	    (e = json_object_array_get_idx(errs, 0)) != NULL &&
+	    json_object_object_get_ex(e, "field", &f) &&
+	    json_object_object_get_ex(e, "message", &m))
+		snprintf(detail, sizeof(detail), "%s %s", json_object_get_string(f),
+		    json_object_get_string(m));
+	return http_problem_errors(r, 422, detail, errs);
+}
+
+/* A foreign key or check that caught a reference going away meanwhile. */
+static int
+reference_problem(struct req *r, enum db_status s)
+{
+	const char	*c = r->app->db.constraint;
+	json_object	*errs;
+
+	if (strcmp(c, "tasks_project_fk") == 0) {
+		errs = json_object_new_array();
+		json_error_add(errs, "project_id", "is not one of your projects");
+	} else if (strcmp(c, "tasks_sprint_fk") == 0 ||
+	    strcmp(c, "tasks_sprint_needs_project") == 0) {
+		errs = json_object_new_array();
+		json_error_add(errs, "sprint_id", "is not one of your sprints");
+	} else
+		return http_db_problem(r, s);
+	return http_problem_errors(r, 422, "the body refers to something that is not yours",
+	    errs);
+}
+
+/*
+ * If-Match as a SQL parameter into buf: 0 with *param NULL (none, or
+ * "*") or set, or 412 with the problem set.
+ */
+static int
+if_match_param(struct req *r, char *buf, size_t len, const char **param)
+{
+	long v;
+
+	*param = NULL;
+	switch (http_if_match(r, &v)) {
+	case 1:
+		/* beyond any version a row can have: it cannot match */
+		snprintf(buf, len, "%ld", v > INT_MAX ? 0L : v);
+		*param = buf;
+		return 0;
+	case -1:
+		return http_problem(r, 412, "If-Match must be an ETag of this resource");
+	default:
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------ operations */
+
+int
+tasks_do_create(struct req *r, const char *changes, enum tasks_view view,
+    const char *location_prefix)
+{
+	struct db_user	 as = as_caller(r);
+	struct idem	 ix;
+	const char	*v[7];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 st;
+
+	if ((st = idem_check(r, &ix)) != 0)
+		return st;
+	v[0] = r->user.id;
+	v[1] = changes;
+	v[2] = view == TASKS_TODO ? "true" : "false";
+	v[3] = ix.key_param;
+	v[4] = r->path;
+	v[5] = ix.key_param != NULL ? ix.hash : NULL;
+	v[6] = location_prefix;
+	s = db_exec(&r->app->db, &as, &st_create, v, &res);
+	if ((st = idem_after_create(r, &ix, s)) != 0)
+		goto out;
+	if (s == DB_FK_VIOLATION || s == DB_INVALID) {
+		st = reference_problem(r, s);
+		goto out;
+	}
+	if (s != DB_OK) {
+		st = http_db_problem(r, s);
+		goto out;
+	}
+	if (PQgetvalue(res, 0, 0)[0] != '\0') {
+		st = problems_response(r, PQgetvalue(res, 0, 0));
+		goto out;
+	}
+	http_header(r, "Location", "%s%s", location_prefix, PQgetvalue(res, 0, 3));
+	st = task_response(r, 201, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+out:
+	PQclear(res);
+	return st;
+}
+
+int
+tasks_do_get(struct req *r, const char *id, enum tasks_view view)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[3] = { id, r->user.id, view == TASKS_TODO ? "true" : "false" };
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 st;
+
+	if ((s = db_exec(&r->app->db, &as, &st_get, v, &res)) != DB_OK)
+		return s == DB_NOT_FOUND ? http_problem(r, 404, "no such task") :
+		    http_db_problem(r, s);
+	if (http_not_modified(r, atol(PQgetvalue(res, 0, 1)))) {
+		http_etag(r, atol(PQgetvalue(res, 0, 1)));
+		st = http_no_content(r, 304);
+	} else
+		st = task_response(r, 200, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return st;
+}
+
+int
+tasks_do_update(struct req *r, const char *id, const char *changes,
+    const char *body_version, enum tasks_view view)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[6], *probs;
+	char		 ifm[24], detail[160];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	long		 cur;
+	int		 st, attempt;
+
+	if ((st = if_match_param(r, ifm, sizeof(ifm), &v[3])) != 0)
+		return st;
+	v[0] = id;
+	v[1] = r->user.id;
+	v[2] = changes;
+	v[4] = body_version;
+	v[5] = view == TASKS_TODO ? "true" : "false";
+	for (attempt = 0; ; attempt++) {
+		s = db_exec(&r->app->db, &as, &st_update, v, &res);
+		if (s == DB_FK_VIOLATION || s == DB_INVALID)
+			return reference_problem(r, s);
+		if (s != DB_OK)
+			return http_db_problem(r, s);
+		if (PQntuples(res) == 0) {
+			st = http_problem(r, 404, "no such task");
+			goto out;
+		}
+		if (!PQgetisnull(res, 0, 4)) {
+			st = task_response(r, 200, PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
+			goto out;
+		}
+		/* nothing written: say why, in the contract's order */
+		cur = atol(PQgetvalue(res, 0, 0));
+		probs = PQgetvalue(res, 0, 2);
+		if (v[3] != NULL && atol(v[3]) != cur) {
+			st = http_problem(r, 412, "the task has changed since that ETag");
+			goto out;
+		}
+		if (body_version != NULL && atol(body_version) != cur) {
+			snprintf(detail, sizeof(detail), "the task is at version %ld, "
+			    "not %s", cur, body_version);
+			st = http_problem_type(r, 409, "version-conflict",
+			    "Version conflict", detail);
+			goto out;
+		}
+		if (strstr(probs, "dropped") != NULL) {
+			st = http_problem_type(r, 409, "invalid-transition",
+			    "Invalid status transition",
+			    "a dropped task cannot be completed; restore it first");
+			goto out;
+		}
+		if (strstr(probs, "transition") != NULL) {
+			snprintf(detail, sizeof(detail), "status cannot change from %s "
+			    "to %s", PQgetvalue(res, 0, 1),
+			    json_str(r->json, "status") ? json_str(r->json, "status") :
+			    "that status");
+			st = http_problem_type(r, 409, "invalid-transition",
+			    "Invalid status transition", detail);
+			goto out;
+		}
+		if (probs[0] != '\0') {
+			st = problems_response(r, probs);
+			goto out;
+		}
+		/* the row changed between the statement's read and its write */
+		if (v[3] != NULL) {
+			st = http_problem(r, 412, "the task has changed since that ETag");
+			goto out;
+		}
+		if (body_version != NULL) {
+			st = http_problem_type(r, 409, "version-conflict", "Version conflict",
+			    "the task was changed by another request");
+			goto out;
+		}
+		if (attempt > 0) {
+			st = http_problem(r, 409, "the task kept changing; retry");
+			goto out;
+		}
+		PQclear(res);
+		res = NULL;
+	}
+out:
+	PQclear(res);
+	return st;
+}
+
+int
+tasks_do_delete(struct req *r, const char *id)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[3] = { id, r->user.id, NULL };
+	char		 ifm[24];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 st;
+
+	if ((st = if_match_param(r, ifm, sizeof(ifm), &v[2])) != 0)
+		return st;
+	if ((s = db_exec(&r->app->db, &as, &st_delete, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	if (PQntuples(res) == 0)
+		st = http_problem(r, 404, "no such task");
+	else if (PQgetisnull(res, 0, 1))
+		st = http_problem(r, 412, "the task has changed since that ETag");
+	else
+		st = http_no_content(r, 204);
+	PQclear(res);
+	return st;
+}
+
+/* ----------------------------------------------------------------- lists */
+
+struct qcheck {
+	const char *const	*allowed;
+	unsigned		 seen;		/* bit per allowed index */
+	char			 bad[64];
+	const char		*why;
+};
+
+static int
+qcheck_key(const char *key, size_t keylen, void *arg)
+{
+	struct qcheck	*q = arg;
+	unsigned	 i;
+
+	(void)keylen;
+	if (key == NULL) {
+		snprintf(q->bad, sizeof(q->bad), "(query)");
+		q->why = "has a parameter name that is not valid percent-encoding";
+		return 1;
+	}
+	for (i = 0; q->allowed[i] != NULL; i++)
+		if (strcmp(q->allowed[i], key) == 0)
+			break;
+	snprintf(q->bad, sizeof(q->bad), "%s", key);
+	if (q->allowed[i] == NULL) {
+		q->why = "is not a parameter of this list";
+		return 1;
+	}
+	if (q->seen & (1u << i)) {
+		q->why = "is given more than once";
+		return 1;
+	}
+	q->seen |= 1u << i;
+	return 0;
+}
+
+int
+tasks_query_check(struct req *r, const char *const *allowed)
+{
+	struct qcheck q = { allowed, 0, "", NULL };
+
+	if (http_query_each(r->query, qcheck_key, &q) != 0)
+		return bad_param(r, q.bad, q.why);
+	return 0;
+}
+
+static const struct sort_info *
+sort_find(const char *sort)
+{
+	const struct sort_info *si;
+
+	if (sort[0] == '-')
+		sort++;
+	for (si = sorts; si->name != NULL; si++)
+		if (strcmp(si->name, sort) == 0)
+			return si;
+	return NULL;
+}
+
+/* One cursor key value of kind k is plausible (the database parses it). */
+static bool
+cursor_value_ok(char k, json_object *v)
+{
+	const char	*s;
+	size_t		 n;
+
+	if (k == 'r')
+		return json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_int);
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	switch (k) {
+	case 't':
+		return strcmp(s, "infinity") == 0 || strcmp(s, "-infinity") == 0 ||
+		    valid_timestamp(s, n);
+	case 'p':
+		return in_list(priorities, s);
+	default:
+		return valid_utf8_chars(s, n) >= 0 && n <= 4 * 500;
+	}
+}
+
+/*
+ * Decodes cursor for sort: the key values as JSON text into keys (""
+ * when the cursor carries only the id) and the id.  Returns 0 or -1.
+ */
+static int
+cursor_decode(const char *cursor, const char *sort, char *keys, size_t keyslen,
+    char id[HTTP_UUID_LEN + 1])
+{
+	const struct sort_info	*si = sort_find(sort);
+	unsigned char		 raw[LIST_CURSOR_MAX];
+	json_object		*o = NULL, *s, *i, *k;
+	const char		*t;
+	int			 n, j, rc = -1;
+
+	if (si == NULL ||
+	    (n = jwt_b64url_decode(cursor, strlen(cursor), raw, sizeof(raw) - 1)) <= 0 ||
+	    json_parse_strict((const char *)raw, (size_t)n, &o) != JSON_OK ||
+	    !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "s", &s) || !json_object_is_type(s, json_type_string) ||
+	    strcmp(json_object_get_string(s), sort) != 0 ||
+	    !json_object_object_get_ex(o, "i", &i) || !json_object_is_type(i, json_type_string) ||
+	    !valid_uuid(json_object_get_string(i), (size_t)json_object_get_string_len(i)))
+		goto out;
+	snprintf(id, HTTP_UUID_LEN + 1, "%s", json_object_get_string(i));
+	keys[0] = '\0';
+	if (json_object_object_get_ex(o, "k", &k)) {
+		if (!json_object_is_type(k, json_type_array) ||
+		    (int)json_object_array_length(k) != si->nkeys)
+			goto out;
+		for (j = 0; j < si->nkeys; j++)
+			if (!cursor_value_ok(si->kinds[j], json_object_array_get_idx(k, j)))
+				goto out;
+		t = json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN);
+		if (strlen(t) >= keyslen)
+			goto out;
+		snprintf(keys, keyslen, "%s", t);
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+/* The cursor after the row with key (JSON array text) and id, into out. */
+static void
+cursor_encode(const char *sort, const char *key, const char *id, char *out,
+    size_t outlen)
+{
+	json_object	*o = json_object_new_object();
+	const char	*t;
+	size_t		 n;
+
+	json_object_object_add(o, "s", json_object_new_string(sort));
+	json_object_object_add(o, "i", json_object_new_string(id));
+	json_object_object_add(o, "k", json_from_db(key));
+	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	n = strlen(t);
+	if (4 * ((n + 2) / 3) + 1 > outlen) {
+		/* too long to carry the key (a long title): the id will do */
+		json_object_object_del(o, "k");
+		t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		n = strlen(t);
+	}
+	if (jwt_b64url_encode((const unsigned char *)t, n, out, outlen) < 0)
+		out[0] = '\0';
+	json_object_put(o);
+}
+
+int
+tasks_do_page(struct req *r, const char *filter, const char *sort,
+    const struct list_page *p, enum tasks_view view, struct tasks_page *out)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[8];
+	char		 keys[LIST_CURSOR_MAX], id[HTTP_UUID_LEN + 1];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 i, n, nitems = 0, st = 0;
+
+	memset(out, 0, sizeof(*out));
+	v[3] = v[4] = NULL;
+	if (p->cursor[0] != '\0') {
+		if (cursor_decode(p->cursor, sort, keys, sizeof(keys), id) != 0)
+			return bad_param(r, "cursor", "is not a cursor of this list and sort");
+		v[3] = keys[0] != '\0' ? keys : NULL;
+		v[4] = id;
+	}
+	v[0] = r->user.id;
+	v[1] = filter;
+	v[2] = sort;
+	v[5] = p->limit_s;
+	v[6] = p->offset_s;
+	v[7] = view == TASKS_TODO ? "todo" : "v1";
+	if ((s = db_exec(&r->app->db, &as, &st_page, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	n = PQntuples(res);
+	out->total = n > 0 ? atol(PQgetvalue(res, 0, 0)) : 0;
+	if (out->total < 0) {
+		st = bad_param(r, "cursor", "points at a task that no longer exists; "
+		    "start again without it");
+		goto out;
+	}
+	out->items = json_object_new_array();
+	for (i = 0; i < n && i < p->limit; i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;
+		json_object_array_add(out->items, json_from_db(PQgetvalue(res, i, 1)));
+		nitems++;
+	}
+	/* a row beyond the page: there is a next one, after the last shown */
+	if (n > p->limit && nitems == p->limit && !PQgetisnull(res, p->limit, 1))
+		cursor_encode(sort, PQgetvalue(res, nitems - 1, 2),
+		    PQgetvalue(res, nitems - 1, 3), out->next_cursor,
+		    sizeof(out->next_cursor));
+out:
+	PQclear(res);
+	return st;
+}
+
+/* A comma list of values from allowed, into a new JSON array; NULL if bad. */
+static json_object *
+comma_list(const char *s, const char *const *allowed)
+{
+	json_object	*a = json_object_new_array();
+	char		 buf[256], *p, *e;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (p = buf; ; p = e + 1) {
+		if ((e = strchr(p, ',')) != NULL)
+			*e = '\0';
+		if (!in_list(allowed, p)) {
+			json_object_put(a);
+			return NULL;
+		}
+		json_object_array_add(a, json_object_new_string(p));
+		if (e == NULL)
+			break;
+	}
+	return a;
+}
+
+/* Reads a query parameter into dst; 1 present, 0 absent, or 400 set in *st. */
+static int
+qget(struct req *r, const char *name, char *dst, size_t len, int *st)
+{
+	int rc = http_query_get(r->query, name, dst, len);
+
+	if (rc < 0)
+		*st = bad_param(r, name, "is malformed or too long");
+	else if (rc == 1 && dst[0] == '\0')
+		*st = bad_param(r, name, "must not be empty");
+	return rc == 1 && *st == 0;
+}
+
+/* q: 1 to 200 characters of web-search syntax. */
+static int
+read_q(struct req *r, json_object *filter, bool required)
+{
+	char	q[1024];
+	long	n;
+	int	st = 0;
+
+	if (!qget(r, "q", q, sizeof(q), &st)) {
+		if (st == 0 && required)
+			st = bad_param(r, "q", "is required");
+		return st;
+	}
+	if ((n = valid_utf8_chars(q, strlen(q))) < 1 || n > 200)
+		return bad_param(r, "q", "must be 1 to 200 characters");
+	json_object_object_add(filter, "q", json_object_new_string(q));
+	return 0;
+}
+
+/* The filters of GET /api/v1/tasks into filter; 0 or 400. */
+static int
+read_filters(struct req *r, json_object *filter)
+{
+	static const char *const uuids[] = { "project_id", "sprint_id", NULL };
+	static const char *const times[] = { "due_before", "due_after", "updated_since", NULL };
+	json_object	*a;
+	char		 v[256];
+	int		 i, st = 0;
+	long		 n;
+
+	if (qget(r, "status", v, sizeof(v), &st)) {
+		if ((a = comma_list(v, statuses)) == NULL)
+			return bad_param(r, "status", "must be a comma list of: new, ready, "
+			    "in_progress, blocked, review, done, dropped");
+		json_object_object_add(filter, "status", a);
+	}
+	if (st == 0 && qget(r, "priority", v, sizeof(v), &st)) {
+		if ((a = comma_list(v, priorities)) == NULL)
+			return bad_param(r, "priority", "must be a comma list of: p0, p1, p2, p3");
+		json_object_object_add(filter, "priority", a);
+	}
+	for (i = 0; st == 0 && uuids[i] != NULL; i++)
+		if (qget(r, uuids[i], v, sizeof(v), &st)) {
+			if (!valid_uuid(v, strlen(v)))
+				return bad_param(r, uuids[i], "must be a UUID");
+			json_object_object_add(filter, uuids[i], json_object_new_string(v));
+		}
+	for (i = 0; st == 0 && times[i] != NULL; i++)
+		if (qget(r, times[i], v, sizeof(v), &st)) {
+			if (!valid_timestamp(v, strlen(v)))
+				return bad_param(r, times[i], "must be an RFC 3339 timestamp "
+				    "such as 2026-11-21T23:00:00Z");
+			json_object_object_add(filter, times[i], json_object_new_string(v));
+		}
+	if (st == 0 && qget(r, "tag", v, sizeof(v), &st)) {
+		if ((n = valid_utf8_chars(v, strlen(v))) < 1 || n > 50 || blank(v))
+			return bad_param(r, "tag", "must be 1 to 50 characters");
+		json_object_object_add(filter, "tag", json_object_new_string(v));
+	}
+	if (st == 0)
+		st = read_q(r, filter, false);
+	return st;
+}
+
+/* Runs a v1 list and answers with the list envelope. */
+static int
+respond_page(struct req *r, json_object *filter, const char *sort,
+    const struct list_page *p)
+{
+	struct tasks_page	 pg;
+	int			 st;
+
+	st = tasks_do_page(r, json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN),
+	    sort, p, TASKS_V1, &pg);
+	if (st == 0)
+		st = list_respond(r, p, pg.items, pg.total,
+		    pg.next_cursor[0] != '\0' ? pg.next_cursor : NULL);
+	return st;
+}
+
+int
+tasks_list(struct req *r)
+{
+	struct list_page	 p;
+	json_object		*filter = json_object_new_object();
+	char			 sort[32] = "-created_at";
+	int			 st = 0;
+
+	if ((st = tasks_query_check(r, list_params)) != 0 ||
+	    (st = list_parse_page(r, &p, true)) != 0 ||
+	    (st = read_filters(r, filter)) != 0)
+		goto out;
+	if (qget(r, "sort", sort, sizeof(sort), &st)) {
+		const struct sort_info *si = sort_find(sort);
+
+		if (si == NULL || strcmp(si->name, "rank") == 0 ||
+		    strcmp(si->name, "urgent") == 0) {
+			st = bad_param(r, "sort", "must be one of created_at, updated_at, "
+			    "due_at, priority, title, optionally prefixed by -");
+			goto out;
+		}
+	}
+	if (st == 0)
+		st = respond_page(r, filter, sort, &p);
+out:
+	json_object_put(filter);
+	return st;
+}
+
+int
+tasks_search(struct req *r)
+{
+	struct list_page	 p;
+	json_object		*filter = json_object_new_object();
+	int			 st;
+
+	if ((st = tasks_query_check(r, search_params)) == 0 &&
+	    (st = list_parse_page(r, &p, true)) == 0 &&
+	    (st = read_q(r, filter, true)) == 0)
+		st = respond_page(r, filter, "rank", &p);
+	json_object_put(filter);
+	return st;
+}
+
+int
+tasks_high_priority(struct req *r)
+{
+	struct list_page	 p;
+	json_object		*filter = json_object_new_object();
+	int			 st;
+
+	json_object_object_add(filter, "high_priority", json_object_new_boolean(1));
+	if ((st = tasks_query_check(r, paging_params)) == 0 &&
+	    (st = list_parse_page(r, &p, true)) == 0)
+		st = respond_page(r, filter, "urgent", &p);
+	json_object_put(filter);
+	return st;
+}
+
+/* ------------------------------------------------------------ v1 routes */
+
+int
+tasks_create(struct req *r)
+{
+	const char	*ver;
+	char		 vbuf[24];
+	int		 st;
+
+	if ((st = validate(r, create_specs, false, vbuf, sizeof(vbuf), &ver)) != 0)
+		return st;
+	return tasks_do_create(r, buf_cstr(&r->body), TASKS_V1, "/api/v1/tasks/");
+}
+
+int
+tasks_get(struct req *r)
+{
+	return tasks_do_get(r, r->params[0], TASKS_V1);
+}
+
+int
+tasks_patch(struct req *r)
+{
+	const char	*ver;
+	char		 vbuf[24];
+	int		 st;
+
+	if ((st = validate(r, patch_specs, true, vbuf, sizeof(vbuf), &ver)) != 0)
+		return st;
+	return tasks_do_update(r, r->params[0], buf_cstr(&r->body), ver, TASKS_V1);
+}
+
+int
+tasks_delete(struct req *r)
+{
+	return tasks_do_delete(r, r->params[0]);
+}
+
+/* An action: validates, then applies the change set built from one field. */
+static int
+action(struct req *r, const struct field_spec *specs, const char *key,
+    json_object *value)
+{
+	json_object	*changes = json_object_new_object();
+	const char	*ver;
+	char		 vbuf[24];
+	int		 st;
+
+	if ((st = validate(r, specs, false, vbuf, sizeof(vbuf), &ver)) != 0) {
+		json_object_put(value);
+		goto out;
+	}
+	json_object_object_add(changes, key, value);
+	/* assign-project always leaves the sprint */
+	if (strcmp(key, "project_id") == 0)
+		json_object_object_add(changes, "sprint_id", NULL);
+	st = tasks_do_update(r, r->params[0],
+	    json_object_to_json_string_ext(changes, JSON_C_TO_STRING_PLAIN), ver, TASKS_V1);
+out:
+	json_object_put(changes);
+	return st;
+}
+
+/* The body's value of name (validated), as a new reference or NULL. */
+static json_object *
+body_value(struct req *r, const char *name)
+{
+	json_object *v = NULL;
+
+	if (r->json != NULL && json_object_object_get_ex(r->json, name, &v))
+		return json_object_get(v);
+	return NULL;
+}
+
+int
+tasks_status(struct req *r)
+{
+	return action(r, status_specs, "status", body_value(r, "status"));
+}
+
+int
+tasks_complete(struct req *r)
+{
+	return action(r, complete_specs, "complete", json_object_new_string("toggle"));
+}
+
+int
+tasks_assign_project(struct req *r)
+{
+	return action(r, assign_project_specs, "project_id", body_value(r, "project_id"));
+}
+
+int
+tasks_assign_sprint(struct req *r)
+{
+	return action(r, assign_sprint_specs, "sprint_id", body_value(r, "sprint_id"));
+}

@@ -1,0 +1,91 @@
+/*
+ * tasks: /api/v1/tasks... (API.md section 3), and the task operations the
+ * todo surface (api/todo.c, API.md section 4) maps onto the same rows.
+ *
+ * Every write is a "change set" (a JSON object, see
+ * schema/0003_tasks.up.sql) applied to the caller's row by one SQL
+ * statement; every list is one call of taskman_task_page().
+ */
+#ifndef TASKMAN_API_TASKS_H
+#define TASKMAN_API_TASKS_H
+
+#include <stdbool.h>
+
+#include "api/list.h"
+#include "http.h"
+
+/* Route handlers (router.c). */
+int	tasks_list(struct req *r);
+int	tasks_create(struct req *r);
+int	tasks_search(struct req *r);
+int	tasks_high_priority(struct req *r);
+int	tasks_get(struct req *r);
+int	tasks_patch(struct req *r);
+int	tasks_delete(struct req *r);
+int	tasks_status(struct req *r);
+int	tasks_complete(struct req *r);
+int	tasks_assign_project(struct req *r);
+int	tasks_assign_sprint(struct req *r);
+
+/* Which JSON shape a task is answered in. */
+enum tasks_view {
+	TASKS_V1,	/* taskman_task_json */
+	TASKS_TODO	/* taskman_todo_json */
+};
+
+/*
+ * The operations below answer the request themselves and return its
+ * status.  They are shared with api/todo.c; id is a task UUID from the
+ * path, changes a change-set JSON object (text).
+ */
+
+/*
+ * Creates a task of the caller from changes: 201 with Location
+ * (location_prefix + id) and ETag, Idempotency-Key honoured; 422 with
+ * errors[] for references that are not the caller's.
+ */
+int	tasks_do_create(struct req *r, const char *changes, enum tasks_view view,
+	    const char *location_prefix);
+/* 200 + ETag, 304 for a matching If-None-Match, 404. */
+int	tasks_do_get(struct req *r, const char *id, enum tasks_view view);
+/*
+ * Applies changes to the caller's task id: 200 + ETag; 404; 412 for a
+ * stale If-Match; 409 version-conflict when body_version (NULL: none) is
+ * stale; 409 invalid-transition; 422 for references.
+ */
+int	tasks_do_update(struct req *r, const char *id, const char *changes,
+	    const char *body_version, enum tasks_view view);
+/* 204; 404; 412 for a stale If-Match. */
+int	tasks_do_delete(struct req *r, const char *id);
+
+/* One page of a task list, for the todo surface's own envelope. */
+struct tasks_page {
+	json_object	*items;		/* owned by the caller */
+	long		 total;
+	char		 next_cursor[LIST_CURSOR_MAX];	/* "" when none */
+};
+
+/*
+ * Runs taskman_task_page() with filter (JSON object text) and sort for the
+ * page p.  Returns 0 with *out filled, or a status with the response set
+ * (400 for a cursor that does not fit this list, database problems).
+ */
+int	tasks_do_page(struct req *r, const char *filter, const char *sort,
+	    const struct list_page *p, enum tasks_view view, struct tasks_page *out);
+
+/*
+ * Query checking shared with the todo lists: every key must be in allowed
+ * (NULL-terminated) and appear once; else 400 naming it.
+ */
+int	tasks_query_check(struct req *r, const char *const *allowed);
+
+/*
+ * Field rules that json_validate() cannot express: the named string
+ * fields (and the items of "tags") must contain a non-whitespace
+ * character; read-only fields get "is read-only" instead of "unknown
+ * field".  Appends to errors.
+ */
+void	tasks_check_extra(json_object *body, const char *const *readonly,
+	    json_object *errors);
+
+#endif
