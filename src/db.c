@@ -63,6 +63,16 @@ db_close(struct db *db)
 	db->nprepared = 0;
 }
 
+/* Server notices become log lines instead of raw text on stderr. */
+static void
+db_notice(void *arg, const char *message)
+{
+	size_t n = strcspn(message, "\n");
+
+	(void)arg;
+	log_msg(LOG_DEBUG, "db_notice", "%.*s", (int)n, message);
+}
+
 int
 db_connect(struct db *db)
 {
@@ -84,6 +94,7 @@ db_connect(struct db *db)
 		db_close(db);
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	db->reconnects++;
 	if (db->metrics != NULL)
 		__atomic_fetch_add(&db->metrics->db_reconnects, 1, __ATOMIC_RELAXED);
