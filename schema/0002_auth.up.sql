@@ -15,16 +15,21 @@
 -- Also the one place a user row becomes JSON (taskman_user_json), so every
 -- endpoint that returns a user returns the same fields in the same format.
 
+-- The helpers below that are not SECURITY DEFINER carry no SET clause:
+-- a SET clause makes PostgreSQL save and restore the setting on every call
+-- and stops it from inlining SQL functions, and these run on every request.
+-- They name only pg_catalog functions (always searched first) and public
+-- tables, and no role but the owner may create objects (0001 revokes
+-- CREATE on public), so nothing can shadow them.
+
 -- RFC 3339 in UTC, whole seconds: 2026-11-21T23:00:00Z
 CREATE FUNCTION taskman_ts(t timestamptz) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog
 AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
 
 -- Never password_hash, never the external identity's internals.
 CREATE FUNCTION taskman_user_json(u users) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, public
 AS $$
     SELECT json_build_object(
         'id', u.id, 'email', u.email, 'username', u.username,
@@ -42,7 +47,6 @@ $$;
 -- caller's own row.
 CREATE FUNCTION taskman_set_user(p_id uuid, p_role text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, public
 AS $$
 DECLARE
     v_role     text;
@@ -50,7 +54,7 @@ DECLARE
 BEGIN
     PERFORM set_config('taskman.user_id', p_id::text, true);
     PERFORM set_config('taskman.role', '', true);
-    SELECT role, disabled INTO v_role, v_disabled FROM users WHERE id = p_id;
+    SELECT role, disabled INTO v_role, v_disabled FROM public.users WHERE id = p_id;
     IF NOT FOUND OR v_disabled OR v_role IS DISTINCT FROM p_role THEN
         RAISE EXCEPTION 'the token no longer matches an enabled user'
             USING ERRCODE = 'invalid_authorization_specification';
@@ -63,7 +67,6 @@ $$;
 -- login_throttle holds no e-mail addresses.
 CREATE FUNCTION taskman_throttle_account_key(p_email text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog
 AS $$ SELECT 'acct:' || encode(sha256(convert_to(lower(p_email), 'UTF8')), 'hex') $$;
 
 -- Login step 1, before the password is checked: how long the account or

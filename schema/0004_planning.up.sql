@@ -11,12 +11,10 @@
 -- A date as YYYY-MM-DD whatever DateStyle says; NULL stays NULL.
 CREATE FUNCTION taskman_date(d date) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog
 AS $$ SELECT to_char(d, 'YYYY-MM-DD') $$;
 
 CREATE FUNCTION taskman_project_json(p projects) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, public
 AS $$
     SELECT json_build_object(
         'id', p.id, 'name', p.name, 'description', p.description,
@@ -29,7 +27,6 @@ $$;
 
 CREATE FUNCTION taskman_sprint_json(s sprints) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, public
 AS $$
     SELECT json_build_object(
         'id', s.id, 'project_id', s.project_id, 'name', s.name, 'goal', s.goal,
@@ -45,7 +42,6 @@ $$;
 -- in that order, task_id lower-case or null), so they are passed through.
 CREATE FUNCTION taskman_action_list_json(a action_lists) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, public
 AS $$
     SELECT json_build_object(
         'id', a.id, 'title', a.title, 'description', a.description,

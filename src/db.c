@@ -125,6 +125,13 @@ db_note_error(struct db *db, const PGresult *r)
 	snprintf(db->message, sizeof(db->message), "%s", pm ? pm : "");
 }
 
+/* The first statement of every pipeline that runs as a user. */
+static const struct db_stmt st_set_user = { "db_set_user",
+	"SELECT taskman_set_user($1, $2)", 2, 0 };
+static const struct db_stmt st_set_fresh = { "db_set_fresh",
+	"SELECT set_config('taskman.user_id', $1, true), "
+	"set_config('taskman.role', $2, true)", 2, 0 };
+
 /*
  * One attempt.  *reached tells whether the server answered anything for
  * the statement itself, so the caller knows a retry cannot repeat work.
@@ -134,12 +141,14 @@ db_exec_once(struct db *db, const struct db_user *as,
     const struct db_stmt *st, const char *const *values, PGresult **res,
     bool *reached)
 {
-	PGconn		*c;
-	PGresult	*r, *main = NULL;
-	enum db_status	 status = DB_OK;
-	bool		 prepare, parsed = false, lost = false;
-	int		 ncmd = 0, main_idx, idx = 0, nulls = 0;
-	const char	*setv[2];
+	PGconn			*c;
+	PGresult		*r, *main = NULL;
+	enum db_status		 status = DB_OK;
+	bool			 lost = false, parsed[2] = { false, false };
+	int			 ncmd = 0, main_idx, idx = 0, nulls = 0, k, nprep = 0;
+	int			 prep_idx[2];
+	const struct db_stmt	*prep[2], *setst = NULL;
+	const char		*setv[2];
 
 	*reached = false;
 	db->sqlstate[0] = db->constraint[0] = db->message[0] = '\0';
@@ -150,19 +159,23 @@ db_exec_once(struct db *db, const struct db_user *as,
 	if (PQenterPipelineMode(c) != 1)
 		goto broken;
 
-	prepare = !db_is_prepared(db, st);
-	if (prepare) {
-		if (!PQsendPrepare(c, st->name, st->sql, st->nparams, NULL))
+	/* statements new to this connection are prepared in the same round trip */
+	if (as != NULL)
+		setst = as->unchecked ? &st_set_fresh : &st_set_user;
+	for (k = 0; k < 2; k++) {
+		const struct db_stmt *p = k == 0 ? setst : st;
+
+		if (p == NULL || db_is_prepared(db, p))
+			continue;
+		if (!PQsendPrepare(c, p->name, p->sql, p->nparams, NULL))
 			goto broken;
-		ncmd++;
+		prep[nprep] = p;
+		prep_idx[nprep++] = ncmd++;
 	}
-	if (as != NULL) {
+	if (setst != NULL) {
 		setv[0] = as->id;
 		setv[1] = as->role;
-		if (!PQsendQueryParams(c, as->unchecked ?
-		    "SELECT set_config('taskman.user_id', $1, true), "
-		    "set_config('taskman.role', $2, true)" :
-		    "SELECT taskman_set_user($1, $2)", 2, NULL, setv, NULL, NULL, 0))
+		if (!PQsendQueryPrepared(c, setst->name, 2, setv, NULL, NULL, 0))
 			goto broken;
 		ncmd++;
 	}
@@ -200,9 +213,10 @@ db_exec_once(struct db *db, const struct db_user *as,
 				*reached = true;
 			break;
 		default:
-			/* the PREPARE itself worked, whatever fails after it */
-			if (prepare && idx == 0)
-				parsed = true;
+			/* a PREPARE that worked counts, whatever fails after it */
+			for (k = 0; k < nprep; k++)
+				if (idx == prep_idx[k])
+					parsed[k] = true;
 			if (idx == main_idx && main == NULL) {
 				*reached = true;
 				main = r;
@@ -224,8 +238,9 @@ done:
 		PQclear(main);
 		return DB_UNAVAILABLE;
 	}
-	if (parsed && db->nprepared < DB_MAX_PREPARED)
-		db->prepared[db->nprepared++] = st;
+	for (k = 0; k < nprep; k++)
+		if (parsed[k] && db->nprepared < DB_MAX_PREPARED)
+			db->prepared[db->nprepared++] = prep[k];
 	if (status != DB_OK) {
 		PQclear(main);
 		return status;
