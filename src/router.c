@@ -62,13 +62,13 @@ const struct route router_routes[] = {
 
 	/* api/todo.c */
 	/* (BODY_NONE: the handlers read the body after the {user} check, so 403 comes first) */
-	{ HTTP_GET,	"/api/{user}/tasks",			todo_list,	AUTH_READ,  BODY_NONE },
-	{ HTTP_POST,	"/api/{user}/tasks",			todo_create,	AUTH_WRITE, BODY_NONE },
-	{ HTTP_GET,	"/api/{user}/tasks/search",		todo_search,	AUTH_READ,  BODY_NONE },
-	{ HTTP_GET,	"/api/{user}/tasks/{id}",		todo_get,	AUTH_READ,  BODY_NONE },
-	{ HTTP_PUT,	"/api/{user}/tasks/{id}",		todo_put,	AUTH_WRITE, BODY_NONE },
-	{ HTTP_DELETE,	"/api/{user}/tasks/{id}",		todo_delete,	AUTH_WRITE, BODY_NONE },
-	{ HTTP_PATCH,	"/api/{user}/tasks/{id}/complete",	todo_complete,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/{user:any}/tasks",			todo_list,	AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/{user:any}/tasks",			todo_create,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/{user:any}/tasks/search",		todo_search,	AUTH_READ,  BODY_NONE },
+	{ HTTP_GET,	"/api/{user:any}/tasks/{id}",		todo_get,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PUT,	"/api/{user:any}/tasks/{id}",		todo_put,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_DELETE,	"/api/{user:any}/tasks/{id}",		todo_delete,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_PATCH,	"/api/{user:any}/tasks/{id}/complete",	todo_complete,	AUTH_WRITE, BODY_NONE },
 
 	/* api/projects.c */
 	{ HTTP_GET,	"/api/v1/projects",		projects_list,	AUTH_READ,  BODY_NONE },
@@ -115,11 +115,20 @@ pattern_match(const char *pat, const char *path,
 		plen = pe ? (size_t)(pe - pat) : strlen(pat);
 		slen = se ? (size_t)(se - path) : strlen(path);
 		if (plen > 1 && pat[0] == '{' && pat[plen - 1] == '}') {
-			if (!valid_uuid(path, slen) || n >= HTTP_MAX_PARAMS)
+			if (n >= HTTP_MAX_PARAMS || slen == 0)
+				return false;
+			if (plen > 6 && memcmp(pat + plen - 5, ":any}", 5) == 0) {
+				/* any segment but the v1 API's own; too long for an id: "" */
+				if (slen == 2 && memcmp(path, "v1", 2) == 0)
+					return false;
+				if (slen > HTTP_UUID_LEN)
+					slen = 0;
+			} else if (!valid_uuid(path, slen))
 				return false;
 			memcpy(params[n], path, slen);
 			params[n][slen] = '\0';
 			n++;
+			slen = se ? (size_t)(se - path) : strlen(path);
 		} else if (plen != slen || memcmp(pat, path, plen) != 0)
 			return false;
 		pat += plen;

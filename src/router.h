@@ -29,7 +29,13 @@ enum route_body {
 
 struct route {
 	unsigned	 method;	/* one enum http_method */
-	const char	*pattern;	/* "/api/v1/tasks/{id}": {x} matches a UUID */
+	/*
+	 * "/api/v1/tasks/{id}": {x} matches a UUID only, so fixed paths never
+	 * collide with captures and a non-UUID id is a 404.  {x:any} matches
+	 * any segment but "v1" (the todo surface's user id, which must answer
+	 * 403, not 404, when it is not the caller's).
+	 */
+	const char	*pattern;
 	route_handler	 handler;
 	enum route_auth	 auth;
 	enum route_body	 body;

@@ -179,3 +179,19 @@ valid_token(const char *s, size_t len)
 	}
 	return true;
 }
+
+bool
+valid_username(const char *s, size_t len)
+{
+	if (len < 3 || len > 32)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    is_digit(c);
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}

@@ -23,6 +23,8 @@ bool	valid_time_hhmm(const char *s, size_t len);
 long	valid_utf8_chars(const char *s, size_t len);
 /* A deliberately loose address check: local@domain, no spaces or controls. */
 bool	valid_email(const char *s, size_t len);
+/* A username: 3-32 of letters, digits, _ . -, starting with a letter or digit. */
+bool	valid_username(const char *s, size_t len);
 /* A token safe to echo in headers and logs: 1-128 of [A-Za-z0-9._:-]. */
 bool	valid_token(const char *s, size_t len);
 

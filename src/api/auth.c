@@ -88,25 +88,6 @@ validate(struct req *r, const struct field_spec *specs)
 	return http_problem_errors(r, 422, "the body breaks the field rules", errs);
 }
 
-/* letters, digits, _ . - ; starting with a letter or digit */
-static bool
-username_ok(const char *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return true;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
-}
-
 static void
 uuid_v4(char out[37])
 {
@@ -177,7 +158,7 @@ auth_register(struct req *r)
 	email = json_str(r->json, "email");
 	username = json_str(r->json, "username");
 	display = json_str(r->json, "display_name");
-	if (!username_ok(username)) {
+	if (username != NULL && !valid_username(username, strlen(username))) {
 		errs = json_object_new_array();
 		json_error_add(errs, "username", "must be letters, digits, _ . or -, "
 		    "starting with a letter or digit");

@@ -58,7 +58,7 @@ replay(struct req *r, struct idem *ix, int *st)
 	PGresult	*res = NULL;
 	enum db_status	 s;
 	const char	*body;
-	json_object	*b, *ver;
+	json_object	*b, *ver, *errs;
 	int		 rc = 0;
 
 	if ((s = db_exec(&r->app->db, &as, &st_lookup, v, &res)) != DB_OK) {
@@ -69,8 +69,11 @@ replay(struct req *r, struct idem *ix, int *st)
 		goto out;
 	rc = 1;
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-		*st = http_problem(r, 422, "this Idempotency-Key was used for a "
-		    "different request in the last 24 hours");
+		errs = json_object_new_array();
+		json_error_add(errs, "Idempotency-Key", "was used for a different "
+		    "request in the last 24 hours");
+		*st = http_problem_errors(r, 422, "this Idempotency-Key was used for a "
+		    "different request in the last 24 hours", errs);
 		goto out;
 	}
 	if (!PQgetisnull(res, 0, 3))

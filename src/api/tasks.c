@@ -27,6 +27,7 @@
 #include "app.h"
 #include "auth/jwt.h"
 #include "json.h"
+#include "metrics.h"
 #include "valid.h"
 
 static const struct db_stmt st_get = { "tasks_get",
@@ -79,7 +80,7 @@ static const struct db_stmt st_update = { "tasks_update",
 	"  RETURNING t.*) "
 	"SELECT cur.version, cur.status, array_to_string(cur.problems, ','), "
 	"  (CASE WHEN $6::boolean THEN taskman_todo_json(u) "
-	"   ELSE taskman_task_json(u) END)::text, u.version "
+	"   ELSE taskman_task_json(u) END)::text, u.version, u.status "
 	"FROM cur LEFT JOIN u ON true", 6, 0 };
 
 /* $1 id, $2 owner, $3 If-Match version or NULL: current version, deleted id. */
@@ -395,6 +396,7 @@ tasks_do_create(struct req *r, const char *changes, enum tasks_view view,
 		st = problems_response(r, PQgetvalue(res, 0, 0));
 		goto out;
 	}
+	metrics_task_created(r->app->mslot);
 	http_header(r, "Location", "%s%s", location_prefix, PQgetvalue(res, 0, 3));
 	st = task_response(r, 201, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 out:
@@ -453,6 +455,9 @@ tasks_do_update(struct req *r, const char *id, const char *changes,
 			goto out;
 		}
 		if (!PQgetisnull(res, 0, 4)) {
+			if (strcmp(PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5)) != 0)
+				metrics_transition(r->app->mslot, PQgetvalue(res, 0, 1),
+				    PQgetvalue(res, 0, 5));
 			st = task_response(r, 200, PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
 			goto out;
 		}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/list.h"
 #include "api/users.h"
@@ -13,6 +14,7 @@
 #include "auth/password.h"
 #include "auth/tokens.h"
 #include "json.h"
+#include "valid.h"
 
 static const struct db_stmt st_me = { "users_me",
 	"SELECT taskman_user_json(u), u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
@@ -213,6 +215,10 @@ users_me_patch(struct req *r)
 		json_error_add(errs, "current_password", "is required to change the password");
 	if (has_cp && !has_pw)
 		json_error_add(errs, "current_password", "is only accepted with password");
+	if (json_str(r->json, "username") != NULL && !valid_username(json_str(r->json,
+	    "username"), strlen(json_str(r->json, "username"))))
+		json_error_add(errs, "username", "must be letters, digits, _ . or -, "
+		    "starting with a letter or digit");
 	if (json_object_array_length(errs) > 0)
 		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
 	json_object_put(errs);
@@ -322,7 +328,7 @@ users_admin_patch(struct req *r)
 	if (json_object_object_get_ex(r->json, "disabled", &d) && d != NULL)
 		disable = json_object_get_boolean(d);
 	/* an admin cannot lock themselves out; another admin must do it */
-	if (strcmp(r->params[0], r->user.id) == 0 &&
+	if (strcasecmp(r->params[0], r->user.id) == 0 &&
 	    ((role != NULL && strcmp(role, "admin") != 0) || disable))
 		return http_problem(r, 409, "administrators cannot demote or disable themselves");
 	if ((st = if_match_param(r, ifm, sizeof(ifm), &v[3])) != 0)

@@ -155,9 +155,18 @@ Test(todo, another_users_id_is_403_before_anything_else)
 	    NULL, NULL);
 	h_expect_problem(&r, 404, "not-found");
 	resp_free(&r);
-	/* an id that is not a UUID is no route at all; no token is 401 */
+	/* an id that is not a UUID cannot be the caller's: 403 too; no token is 401 */
 	pu_call(&r, &own, "GET", "/api/alice/tasks", NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
+	h_expect_problem(&r, 403, "forbidden");
+	resp_free(&r);
+	pu_call(&r, &own, "PUT", "/api/alice/tasks/00000000-0000-4000-8000-000000000000",
+	    "{\"title\":\"x\"}", NULL, NULL);
+	h_expect_problem(&r, 403, "forbidden");
+	resp_free(&r);
+	/* the v1 surface keeps its own answers: PUT is not one of its methods */
+	pu_call(&r, &own, "PUT", "/api/v1/tasks/00000000-0000-4000-8000-000000000000",
+	    "{\"title\":\"x\"}", NULL, NULL);
+	h_expect_problem(&r, 405, "method-not-allowed");
 	resp_free(&r);
 	pu_call(&r, NULL, "GET", todo_path(path, sizeof(path), own.id, NULL, NULL), NULL, NULL,
 	    NULL);

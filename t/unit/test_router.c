@@ -77,3 +77,26 @@ Test(router, roles_come_from_the_table)
 			    rt->pattern);
 	}
 }
+
+Test(router, todo_user_segment_is_any_but_v1)
+{
+	struct req		 r;
+	unsigned		 allowed;
+	const struct route	*rt;
+
+	http_req_init(&r, NULL, NULL, NULL, NULL);
+	rt = router_match(&r, "/api/alice/tasks", HTTP_GET, &allowed);
+	cr_assert_not_null(rt, "a non-UUID user id reaches the todo handler (for its 403)");
+	cr_expect_str_eq(r.params[0], "alice");
+	rt = router_match(&r, "/api/v1/tasks", HTTP_GET, &allowed);
+	cr_assert_not_null(rt);
+	cr_expect_str_eq(rt->pattern, "/api/v1/tasks");
+	cr_expect_null(router_match(&r, "/api/v1/tasks/123e4567-e89b-12d3-a456-426614174000",
+	    HTTP_PUT, &allowed), "PUT is not a v1 method; v1 is never a todo user");
+	cr_expect_eq(allowed, HTTP_GET | HTTP_HEAD | HTTP_PATCH | HTTP_DELETE);
+	rt = router_match(&r, "/api/0123456789012345678901234567890123456789/tasks",
+	    HTTP_GET, &allowed);
+	cr_assert_not_null(rt);
+	cr_expect_str_eq(r.params[0], "", "too long to be an id: captured as empty");
+	http_req_reset(&r);
+}

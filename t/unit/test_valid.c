@@ -91,3 +91,14 @@ Test(valid, email_and_token)
 	CHECK_TABLE(valid_email, e);
 	CHECK_TABLE(valid_token, t);
 }
+
+Test(valid, username)
+{
+	static const struct vcase t[] = {
+		{ "alice", true }, { "a_b.c-d", true }, { "abc", true },
+		{ "ab", false }, { "_abc", false }, { "-abc", false }, { "al ice", false },
+		{ "alice!", false }, { "0123456789012345678901234567890123", false },
+		{ "01234567890123456789012345678901", true },
+	};
+	CHECK_TABLE(valid_username, t);
+}
