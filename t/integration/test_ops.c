@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "harness.h"
+#include "plan_util.h"
 #include "router.h"
 
 /* The value of the sample line that starts with prefix (name + labels). */
@@ -292,4 +293,38 @@ Test(ops, nginx_rate_limits_logins, .timeout = 120, .fini = limits_back_to_local
 	}
 	cr_expect(limited, "no 429 after 40 rapid logins under production limits");
 	cr_expect(first > 0, "the first request is never limited");
+}
+
+/* A statement that outlives TASKMAN_STATEMENT_TIMEOUT_MS (5 s) is a 503 that changed nothing. */
+Test(ops, statement_timeout_is_503_and_changes_nothing, .timeout = 90)
+{
+	struct pu_user	 u;
+	struct resp	 r;
+	char		 cmd[1024], before[64], after[64];
+	long		 n0, n1;
+
+	pu_user_fresh(&u, NULL);
+	n0 = pu_sql_long("SELECT count(*) FROM tasks WHERE owner_id = '%s'", u.id);
+	pu_sql(before, sizeof(before), "SELECT version FROM users WHERE id = '%s'", u.id);
+	/* another session holds the tasks table for 8 s */
+	snprintf(cmd, sizeof(cmd), "psql -q -X \"%s\" -c 'BEGIN; LOCK TABLE tasks IN "
+	    "ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;' >/dev/null 2>&1 &",
+	    getenv("TASKMAN_TEST_ADMIN_DATABASE_URL"));
+	cr_assert_eq(system(cmd), 0);
+	sleep(1);
+	pu_call(&r, &u, "POST", "/api/v1/tasks", "{\"title\":\"too slow\"}", NULL, NULL);
+	h_expect_problem(&r, 503, "unavailable");
+	cr_expect(strstr(r.body, "SELECT") == NULL && strstr(r.body, "INSERT") == NULL &&
+	    strstr(r.body, "taskman_") == NULL && strstr(r.body, "statement") == NULL,
+	    "no SQL in the problem: %s", r.body);
+	resp_free(&r);
+	sleep(8);
+	n1 = pu_sql_long("SELECT count(*) FROM tasks WHERE owner_id = '%s'", u.id);
+	cr_expect_eq(n1, n0, "the timed-out create left no row");
+	pu_sql(after, sizeof(after), "SELECT version FROM users WHERE id = '%s'", u.id);
+	cr_expect_str_eq(after, before);
+	/* and the worker serves the next request normally */
+	pu_call(&r, &u, "POST", "/api/v1/tasks", "{\"title\":\"in time\"}", NULL, NULL);
+	cr_expect_eq(r.status, 201, "%s", r.body);
+	resp_free(&r);
 }
