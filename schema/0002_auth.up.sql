@@ -22,9 +22,12 @@
 -- tables, and no role but the owner may create objects (0001 revokes
 -- CREATE on public), so nothing can shadow them.
 
--- RFC 3339 in UTC, whole seconds: 2026-11-21T23:00:00Z
+-- RFC 3339 in UTC, whole seconds: 2026-11-21T23:00:00Z.  STABLE, not
+-- IMMUTABLE, because to_char() is: PostgreSQL inlines a SQL function only
+-- when its body is as stable as it claims, and an inlined call costs
+-- nothing where a called one is parsed anew on every execution.
 CREATE FUNCTION taskman_ts(t timestamptz) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
 
 -- Never password_hash, never the external identity's internals.
