@@ -11,6 +11,7 @@
 #include "api/users.h"
 #include "app.h"
 #include "auth/audit.h"
+#include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/tokens.h"
 #include "json.h"
@@ -39,9 +40,21 @@ static const struct db_stmt st_me_update = { "users_me_update",
 	"  SELECT $1, $1, 'password.change', left($9, 64), left($10, 128) "
 	"  WHERE $6 IS NOT NULL AND EXISTS (SELECT 1 FROM u)) "
 	"SELECT taskman_user_json(u), u.version FROM u", 10, DB_ROW };
+/*
+ * Newest first.  $1 limit + 1 (one row more tells "there is more"),
+ * $2 offset, $3/$4 the keyset cursor (created_at, id of the last row seen)
+ * or NULL.  Columns: user json, total, cursor key of the row, id.  The
+ * count comes as a scalar subquery so a page past the end still has it.
+ */
 static const struct db_stmt st_admin_list = { "users_admin_list",
-	"SELECT taskman_user_json(u), (SELECT count(*) FROM users) "
-	"FROM users u ORDER BY u.created_at DESC, u.id DESC LIMIT $1 OFFSET $2", 2, 0 };
+	"SELECT u.json, c.total, u.key, u.id FROM "
+	"(SELECT count(*) AS total FROM users) c LEFT JOIN LATERAL "
+	"(SELECT taskman_user_json(x) AS json, x.id, "
+	"  to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS key "
+	"  FROM users x WHERE $3::timestamptz IS NULL "
+	"  OR (x.created_at, x.id) < ($3::timestamptz, $4::uuid) "
+	"  ORDER BY x.created_at DESC, x.id DESC LIMIT $1::integer OFFSET $2::integer) u "
+	"ON true", 4, 0 };
 /*
  * $1 target, $2 role or NULL, $3 disabled or NULL, $4 If-Match version or
  * NULL, $5 actor, $6 addr, $7 request id.  The old values come from the
@@ -270,42 +283,88 @@ users_me_patch(struct req *r)
 	return st;
 }
 
+/*
+ * The admin list's cursor: base64url of "<created_at with microseconds>|<id>"
+ * of the last row of a page.  Returns 0 with key and id filled, -1 if it
+ * is not one this endpoint made.
+ */
+static int
+cursor_decode(const char *c, char key[40], char id[HTTP_UUID_LEN + 1])
+{
+	unsigned char	 raw[96];
+	int		 n;
+	const char	*bar;
+
+	n = jwt_b64url_decode(c, strlen(c), raw, sizeof(raw) - 1);
+	if (n <= 0)
+		return -1;
+	raw[n] = '\0';
+	if ((bar = strchr((char *)raw, '|')) == NULL ||
+	    (size_t)(bar - (char *)raw) >= 40 ||
+	    !valid_timestamp((char *)raw, (size_t)(bar - (char *)raw)) ||
+	    !valid_uuid(bar + 1, strlen(bar + 1)))
+		return -1;
+	memcpy(key, raw, (size_t)(bar - (char *)raw));
+	key[bar - (char *)raw] = '\0';
+	memcpy(id, bar + 1, HTTP_UUID_LEN + 1);
+	return 0;
+}
+
 int
 users_admin_list(struct req *r)
 {
 	struct db_user		 as = as_caller(r);
 	struct list_page	 p;
-	const char		*v[2];
+	const char		*v[4];
+	char			 limit1[24], key[40], id[HTTP_UUID_LEN + 1];
+	char			 raw[96], next[140];
 	PGresult		*res = NULL;
 	enum db_status		 s;
 	json_object		*items;
-	long			 total = 0;
-	static const char *const paging[] = { "limit", "offset", NULL };
+	long			 total;
+	static const char *const paging[] = { "limit", "offset", "cursor", NULL };
 	int			 i, n, st;
+	bool			 more;
 
 	if ((st = query_only(r, paging)) != 0 ||
-	    (st = list_parse_page(r, &p, false)) != 0)
+	    (st = list_parse_page(r, &p, true)) != 0)
 		return st;
-	v[0] = p.limit_s;
+	v[2] = v[3] = NULL;
+	if (p.cursor[0] != '\0') {
+		if (cursor_decode(p.cursor, key, id) != 0) {
+			json_object *errs = json_object_new_array();
+
+			json_error_add(errs, "cursor", "is not a cursor this API issued");
+			return http_problem_errors(r, 400, "query parameter cursor is not "
+			    "a cursor this API issued", errs);
+		}
+		v[2] = key;
+		v[3] = id;
+	}
+	snprintf(limit1, sizeof(limit1), "%ld", p.limit + 1);
+	v[0] = limit1;
 	v[1] = p.offset_s;
 	if ((s = db_exec(&r->app->db, &as, &st_admin_list, v, &res)) != DB_OK)
 		return http_db_problem(r, s);
+	total = atol(PQgetvalue(res, 0, 1));
+	/* an empty page is one row with NULL columns but the count */
+	n = PQgetisnull(res, 0, 3) ? 0 : PQntuples(res);
+	more = n > p.limit;
+	if (more)
+		n = (int)p.limit;
 	items = json_object_new_array();
-	n = PQntuples(res);
 	for (i = 0; i < n; i++)
 		json_object_array_add(items, json_from_db(PQgetvalue(res, i, 0)));
-	if (n > 0)
-		total = atol(PQgetvalue(res, 0, 1));
-	PQclear(res);
-	/* past the end there is no row to carry the count: ask once more */
-	if (n == 0 && p.offset > 0) {
-		v[1] = "0";
-		if (db_exec(&r->app->db, &as, &st_admin_list, v, &res) == DB_OK &&
-		    PQntuples(res) > 0)
-			total = atol(PQgetvalue(res, 0, 1));
-		PQclear(res);
+	next[0] = '\0';
+	if (more) {
+		snprintf(raw, sizeof(raw), "%s|%s", PQgetvalue(res, n - 1, 2),
+		    PQgetvalue(res, n - 1, 3));
+		if (jwt_b64url_encode((const unsigned char *)raw, strlen(raw), next,
+		    sizeof(next)) < 0)
+			next[0] = '\0';
 	}
-	return list_respond(r, &p, items, total, NULL);
+	PQclear(res);
+	return list_respond(r, &p, items, total, next[0] ? next : NULL);
 }
 
 int
