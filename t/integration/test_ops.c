@@ -137,6 +137,39 @@ Test(ops, a_crashed_worker_is_replaced_and_counted, .timeout = 60)
 	resp_free(&r);
 }
 
+/* The worker pids, sorted, as one string. */
+static void
+worker_pids(char *dst, size_t len)
+{
+	char	 cmd[512];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(cmd, sizeof(cmd), "%s workers-pids | sort", getenv("TASKMAN_TEST_STACK"));
+	cr_assert_not_null(f = popen(cmd, "r"));
+	n = fread(dst, 1, len - 1, f);
+	dst[n] = '\0';
+	pclose(f);
+}
+
+Test(ops, sighup_replaces_workers_without_dropping_requests, .timeout = 60)
+{
+	char	before[1024], after[1024];
+	int	i, ok = 0;
+
+	worker_pids(before, sizeof(before));
+	cr_assert_neq(strlen(before), 0);
+	cr_assert_eq(h_stack("supervisor-signal HUP"), 0);
+	/* requests keep being answered while the workers are replaced */
+	for (i = 0; i < 6; i++)
+		ok += burst("/health/live", 16, "ops-reload");
+	cr_expect_eq(ok, 6 * 16, "%d of %d requests answered 200 during the reload", ok, 6 * 16);
+	sleep(2);
+	worker_pids(after, sizeof(after));
+	cr_expect_str_neq(after, before, "the workers were replaced");
+	cr_expect_eq(strlen(after) > 0, true);
+}
+
 Test(ops, cors_allowed_origin_gets_headers)
 {
 	struct resp	 r;
