@@ -35,8 +35,9 @@ static const struct db_stmt st_get = { "action_lists_get",
 
 /*
  * $1 owner, $2 title, $3 description, $4 status, $5 project, $6 sprint,
- * $7 items, $8-$10 idem.  Columns: bad item indexes, json, id, version
- * (the last three NULL when nothing was created).
+ * $7 items, $8-$10 idem (bound by plan_create_exec).  Columns: bad item
+ * indexes, json, id, version (the last three NULL when nothing was
+ * created).
  */
 static const struct db_stmt st_create = { "action_lists_create",
 	"WITH " BAD_ITEMS("$7", "$1") ", "
@@ -56,10 +57,11 @@ static const struct db_stmt st_create = { "action_lists_create",
 /*
  * $1 id, $2 owner, $3 title, $4/$5 set/description, $6 status, $7/$8
  * set/project, $9/$10 set/sprint, $11 items or NULL, $12 If-Match
- * versions, $13 body version.  Project and sprint as for tasks: a sprint
- * sets the project to its own (unless project_id is sent too), a new
- * project drops a sprint of another project, sprint_id null keeps the
- * project.  Columns: current version, bad item indexes, json, version.
+ * versions, $13 body version (both bound by plan_patch_exec).  Project
+ * and sprint as for tasks: a sprint sets the project to its own (unless
+ * project_id is sent too), a new project drops a sprint of another
+ * project, sprint_id null keeps the project.  Columns: current version,
+ * bad item indexes, json, version.
  */
 static const struct db_stmt st_update = { "action_lists_update",
 	"WITH cur AS (SELECT version FROM action_lists WHERE id = $1 AND owner_id = $2), "
@@ -92,7 +94,8 @@ static const struct db_stmt st_delete = { "action_lists_delete",
 
 /*
  * The list, one statement per sort: $1 owner, $2 statuses, $3 project,
- * $4 sprint, $5 limit + 1, $6 offset, $7/$8 cursor key/id (see projects.c).
+ * $4 sprint, $5 limit + 1, $6 offset, $7/$8 cursor key/id ($5-$8 bound by
+ * plan_list_run; see projects.c).
  */
 #define ALISTS_FILTER(a) \
 	a ".owner_id = $1 AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[])) " \
@@ -107,16 +110,15 @@ static const struct db_stmt st_delete = { "action_lists_delete",
 	"SELECT c.n, taskman_action_list_json(pg.r), pg.k, pg.id " \
 	"FROM (SELECT count(*) AS n FROM action_lists q WHERE " ALISTS_FILTER("q") ") c " \
 	"LEFT JOIN pg ON true ORDER BY pg.o " DIR ", pg.id " DIR, 8, 0 }
-#define TS_KEY(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 static const struct db_stmt st_list[] = {
-	ALISTS_LIST("action_lists_list_created", "a.created_at", TS_KEY("a.created_at"),
+	ALISTS_LIST("action_lists_list_created", "a.created_at", PLAN_TS_KEY("a.created_at"),
 	    "timestamptz", ">", "ASC"),
-	ALISTS_LIST("action_lists_list_created_desc", "a.created_at", TS_KEY("a.created_at"),
+	ALISTS_LIST("action_lists_list_created_desc", "a.created_at", PLAN_TS_KEY("a.created_at"),
 	    "timestamptz", "<", "DESC"),
-	ALISTS_LIST("action_lists_list_updated", "a.updated_at", TS_KEY("a.updated_at"),
+	ALISTS_LIST("action_lists_list_updated", "a.updated_at", PLAN_TS_KEY("a.updated_at"),
 	    "timestamptz", ">", "ASC"),
-	ALISTS_LIST("action_lists_list_updated_desc", "a.updated_at", TS_KEY("a.updated_at"),
+	ALISTS_LIST("action_lists_list_updated_desc", "a.updated_at", PLAN_TS_KEY("a.updated_at"),
 	    "timestamptz", "<", "DESC"),
 	ALISTS_LIST("action_lists_list_title", "a.title COLLATE \"C\"", "a.title",
 	    "text", ">", "ASC"),
@@ -156,7 +158,7 @@ static const struct field_spec create_specs[] = {
 static const struct field_spec patch_specs[] = {
 	{ "title", FT_STRING, 0, 1, 200, NULL, 0, 0, NULL },
 	ALIST_FIELDS,
-	{ "version", FT_INT, 0, 1, 2147483647, NULL, 0, 0, NULL },
+	PLAN_VERSION_FIELD,
 	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
 };
 
@@ -200,10 +202,7 @@ check_body(struct req *r, const struct field_spec *specs, bool partial)
 			plan_check_blank(json_object_array_get_idx(items, i), "text", field, errs);
 		}
 	}
-	if (json_object_array_length(errs) > 0)
-		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
-	json_object_put(errs);
-	return 0;
+	return plan_body_errors(r, errs);
 }
 
 /*
@@ -268,49 +267,23 @@ bad_items(struct req *r, const char *idx)
 	return http_problem_errors(r, 422, "an item refers to a task that is not yours", errs);
 }
 
-static int
-respond(struct req *r, int status, PGresult *res, int col)
-{
-	http_etag(r, atol(PQgetvalue(res, 0, col + 1)));
-	return http_json(r, status, json_from_db(PQgetvalue(res, 0, col)));
-}
-
 int
 action_lists_get(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	const char	*v[2] = { r->params[0], r->user.id };
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	long		 version;
-	int		 st;
-
-	if ((s = db_exec(&r->app->db, &as, &st_get, v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	version = atol(PQgetvalue(res, 0, 1));
-	if (http_not_modified(r, version)) {
-		http_etag(r, version);
-		st = http_no_content(r, 304);
-	} else
-		st = respond(r, 200, res, 0);
-	PQclear(res);
-	return st;
+	return plan_get(r, &st_get);
 }
 
 int
 action_lists_create(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
 	struct idem	 ix;
-	const char	*v[10], *body;
+	const char	*v[10];
 	char		*items = NULL;
 	PGresult	*res = NULL;
-	enum db_status	 s;
 	int		 st;
 
-	if ((st = check_body(r, create_specs, false)) != 0)
-		return st;
-	if ((st = idem_check(r, &ix)) != 0)
+	if ((st = check_body(r, create_specs, false)) != 0 ||
+	    (st = idem_check(r, &ix)) != 0)
 		return st;
 	if ((items = items_param(r->json)) == NULL && json_has(r->json, "items"))
 		return http_problem(r, 500, "out of memory");
@@ -321,23 +294,12 @@ action_lists_create(struct req *r)
 	v[4] = json_str(r->json, "project_id");
 	v[5] = json_str(r->json, "sprint_id");
 	v[6] = items ? items : "[]";
-	v[7] = ix.key_param;
-	v[8] = r->path;
-	v[9] = ix.hash;
-	s = db_exec(&r->app->db, &as, &st_create, v, &res);
-	if (s != DB_OK) {
-		if ((st = idem_after_create(r, &ix, s)) == 0)
-			st = plan_db_problem(r, s, cfields);
+	if ((st = plan_create_exec(r, &st_create, v, &ix, cfields, &res)) != 0)
 		goto out;
-	}
-	if (PQgetisnull(res, 0, 2)) {
+	if (PQgetisnull(res, 0, 2))
 		st = bad_items(r, PQgetvalue(res, 0, 0));
-		goto out;
-	}
-	http_header(r, "Location", "/api/v1/action-lists/%s", PQgetvalue(res, 0, 2));
-	http_etag(r, atol(PQgetvalue(res, 0, 3)));
-	body = PQgetvalue(res, 0, 1);
-	st = http_raw(r, 201, "application/json; charset=utf-8", body, strlen(body));
+	else
+		st = plan_created(r, res, 1, "/api/v1/action-lists/");
 out:
 	PQclear(res);
 	free(items);
@@ -347,18 +309,15 @@ out:
 int
 action_lists_patch(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
 	struct plan_pre	 pre;
 	const char	*v[13];
 	char		*items = NULL;
 	PGresult	*res = NULL;
-	enum db_status	 s;
 	long		 cur;
 	int		 st;
 
 	if ((st = check_body(r, patch_specs, true)) != 0)
 		return st;
-	plan_preconditions(r, &pre);
 	if ((items = items_param(r->json)) == NULL && json_has(r->json, "items"))
 		return http_problem(r, 500, "out of memory");
 	v[0] = r->params[0];
@@ -372,26 +331,16 @@ action_lists_patch(struct req *r)
 	v[8] = plan_has(r->json, "sprint_id");
 	v[9] = json_str(r->json, "sprint_id");
 	v[10] = items;
-	v[11] = pre.ifm_param;
-	v[12] = pre.bv_param;
-	if ((s = db_exec(&r->app->db, &as, &st_update, v, &res)) != DB_OK) {
-		st = plan_db_problem(r, s, cfields);
+	if ((st = plan_patch_exec(r, &st_update, v, &pre, cfields, &res)) != 0)
 		goto out;
-	}
-	if (!PQgetisnull(res, 0, 3)) {
-		st = respond(r, 200, res, 2);
-		goto out;
-	}
-	/* nothing written: 412/409 before 422 on references, 404 if deleted meanwhile */
+	/* not written: 412/409 before 422 on items, 404 if deleted meanwhile */
 	cur = atol(PQgetvalue(res, 0, 0));
-	if (!plan_pre_matches(&pre, cur))
-		st = plan_write_failed(r, &pre, cur);
-	else if (strcmp(PQgetvalue(res, 0, 1), "{}") != 0)
+	if (!PQgetisnull(res, 0, 3))
+		st = plan_respond(r, res, 2);
+	else if (plan_pre_matches(&pre, cur) && strcmp(PQgetvalue(res, 0, 1), "{}") != 0)
 		st = bad_items(r, PQgetvalue(res, 0, 1));
-	else if (pre.ifm_param == NULL && pre.bv_param == NULL)
-		st = http_problem(r, 404, "no such resource");
 	else
-		st = plan_write_failed(r, &pre, cur);
+		st = plan_not_written(r, &pre, cur);
 out:
 	PQclear(res);
 	free(items);
@@ -401,38 +350,15 @@ out:
 int
 action_lists_delete(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	struct plan_pre	 pre;
-	const char	*v[3];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	int		 st;
-
-	plan_preconditions(r, &pre);
-	v[0] = r->params[0];
-	v[1] = r->user.id;
-	v[2] = pre.ifm_param;
-	if ((s = db_exec(&r->app->db, &as, &st_delete, v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		st = http_no_content(r, 204);
-	else if (pre.ifm_param == NULL)
-		st = http_problem(r, 404, "no such resource");
-	else
-		st = plan_write_failed(r, &pre, atol(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	return st;
+	return plan_delete(r, &st_delete);
 }
 
 int
 action_lists_list(struct req *r)
 {
-	struct db_user		 as = { r->user.id, r->user.role, false };
 	struct plan_list	 l;
 	char			 stbuf[128], pid[HTTP_UUID_LEN + 1], sid[HTTP_UUID_LEN + 1];
 	const char		*v[8];
-	PGresult		*res = NULL;
-	enum db_status		 s;
 	int			 st;
 
 	if ((st = plan_list_parse(r, list_filters, sorts, 3, &l)) != 0 ||
@@ -441,13 +367,5 @@ action_lists_list(struct req *r)
 	    (st = plan_filter_uuid(r, "sprint_id", sid, &v[3])) != 0)
 		return st;
 	v[0] = r->user.id;
-	v[4] = l.limit1;
-	v[5] = l.page.offset_s;
-	v[6] = l.ckey_param;
-	v[7] = l.cid_param;
-	if ((s = db_exec(&r->app->db, &as, &st_list[l.variant], v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	st = plan_list_respond(r, &l, sorts, res);
-	PQclear(res);
-	return st;
+	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }

@@ -13,6 +13,16 @@
 #include "json.h"
 #include "valid.h"
 
+/* db_exec() of stmt as the request's user (row-level security). */
+static enum db_status
+exec_as_user(struct req *r, const struct db_stmt *stmt, const char *const *v,
+    PGresult **res)
+{
+	struct db_user as = { r->user.id, r->user.role, false };
+
+	return db_exec(&r->app->db, &as, stmt, v, res);
+}
+
 /* ------------------------------------------------------------------ */
 /* Preconditions */
 
@@ -36,8 +46,12 @@ strong_etag(const char *s, size_t n, long *v)
 	return true;
 }
 
-void
-plan_preconditions(struct req *r, struct plan_pre *pre)
+/*
+ * Reads If-Match and, when r->json is set (a PATCH), its "version" into
+ * pre (see struct plan_pre).  Cannot fail.
+ */
+static void
+preconditions(struct req *r, struct plan_pre *pre)
 {
 	const char	*p = r->if_match, *e;
 	json_object	*v;
@@ -91,8 +105,9 @@ plan_pre_matches(const struct plan_pre *pre, long current)
 	return ifm_ok && (pre->bv_param == NULL || pre->bv_v == current);
 }
 
-int
-plan_write_failed(struct req *r, const struct plan_pre *pre, long current)
+/* plan_not_written() with a precondition given. */
+static int
+write_failed(struct req *r, const struct plan_pre *pre, long current)
 {
 	bool	ifm_ok = pre->ifm_param == NULL, bv_ok;
 	char	detail[160];
@@ -108,6 +123,14 @@ plan_write_failed(struct req *r, const struct plan_pre *pre, long current)
 	    "version is %ld", pre->bv_v, current);
 	return http_problem_type(r, 409, "version-conflict", "Version conflict",
 	    bv_ok ? "the resource changed while this request was running" : detail);
+}
+
+int
+plan_not_written(struct req *r, const struct plan_pre *pre, long current)
+{
+	if (pre->ifm_param == NULL && pre->bv_param == NULL)
+		return http_problem(r, 404, "no such resource");	/* deleted meanwhile */
+	return write_failed(r, pre, current);
 }
 
 /* ------------------------------------------------------------------ */
@@ -151,6 +174,29 @@ plan_check_blank(json_object *body, const char *key, const char *field,
 			return;
 	if (json_object_get_string_len(v) > 0)
 		json_error_add(errs, field, "must contain a non-whitespace character");
+}
+
+void
+plan_check_dates(json_object *body, const char *start, const char *end,
+    json_object *errs)
+{
+	const char	*s = json_str(body, start), *e = json_str(body, end);
+	char		 msg[80];
+
+	if (json_object_array_length(errs) > 0 || s == NULL || e == NULL ||
+	    strcmp(e, s) >= 0)
+		return;
+	snprintf(msg, sizeof(msg), "must be on or after %s", start);
+	json_error_add(errs, end, msg);
+}
+
+int
+plan_body_errors(struct req *r, json_object *errs)
+{
+	if (json_object_array_length(errs) > 0)
+		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
+	json_object_put(errs);
+	return 0;
 }
 
 const char *
@@ -405,25 +451,185 @@ plan_filter_uuid(struct req *r, const char *name, char dst[HTTP_UUID_LEN + 1],
 	return 0;
 }
 
-int
-plan_list_respond(struct req *r, const struct plan_list *l,
+/* Answers a list from res (see plan_list_run()); takes nothing from res. */
+static int
+list_answer(struct req *r, const struct plan_list *l,
     const struct plan_sort *sorts, PGresult *res)
 {
-	json_object	*items = json_object_new_array();
+	json_object	*items = json_object_new_array(), *item;
 	char		 next[LIST_CURSOR_MAX];
 	long		 total = 0;
 	int		 n = PQntuples(res), i, shown;
 
+	if (items == NULL)
+		goto nomem;
 	next[0] = '\0';
 	if (n > 0)
 		total = atol(PQgetvalue(res, 0, 0));
 	if (n == 1 && PQgetisnull(res, 0, 3))
 		n = 0;		/* the empty page's row carries only the total */
 	shown = n > l->page.limit ? (int)l->page.limit : n;
-	for (i = 0; i < shown; i++)
-		json_object_array_add(items, json_from_db(PQgetvalue(res, i, 1)));
+	for (i = 0; i < shown; i++) {
+		item = json_from_db(PQgetvalue(res, i, 1));
+		if (item == NULL || json_object_array_add(items, item) != 0) {
+			json_object_put(item);
+			goto nomem;
+		}
+	}
 	if (n > shown && shown > 0)
 		cursor_encode(sorts, l->variant, PQgetvalue(res, shown - 1, 2),
 		    PQgetvalue(res, shown - 1, 3), next, sizeof(next));
 	return list_respond(r, &l->page, items, total, next[0] ? next : NULL);
+nomem:
+	json_object_put(items);
+	return http_problem(r, 500, "out of memory");
+}
+
+int
+plan_list_run(struct req *r, const struct plan_list *l,
+    const struct plan_sort *sorts, const struct db_stmt *stmt, const char **v)
+{
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 st;
+
+	v[stmt->nparams - 4] = l->limit1;
+	v[stmt->nparams - 3] = l->page.offset_s;
+	v[stmt->nparams - 2] = l->ckey_param;
+	v[stmt->nparams - 1] = l->cid_param;
+	if ((s = exec_as_user(r, stmt, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	st = list_answer(r, l, sorts, res);
+	PQclear(res);
+	return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* One resource */
+
+int
+plan_respond(struct req *r, PGresult *res, int col)
+{
+	json_object *o = json_from_db(PQgetvalue(res, 0, col));
+
+	if (o == NULL)
+		return http_problem(r, 500, "out of memory");
+	http_etag(r, atol(PQgetvalue(res, 0, col + 1)));
+	return http_json(r, 200, o);
+}
+
+int
+plan_get(struct req *r, const struct db_stmt *stmt)
+{
+	const char	*v[2] = { r->params[0], r->user.id };
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	long		 version;
+	int		 st;
+
+	if ((s = exec_as_user(r, stmt, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	version = atol(PQgetvalue(res, 0, 1));
+	if (http_not_modified(r, version)) {
+		http_etag(r, version);
+		st = http_no_content(r, 304);
+	} else
+		st = plan_respond(r, res, 0);
+	PQclear(res);
+	return st;
+}
+
+int
+plan_create_exec(struct req *r, const struct db_stmt *stmt, const char **v,
+    struct idem *ix, const struct plan_cfield *cfields, PGresult **res)
+{
+	enum db_status	 s;
+	int		 st;
+
+	v[stmt->nparams - 3] = ix->key_param;
+	v[stmt->nparams - 2] = r->path;
+	v[stmt->nparams - 1] = ix->hash;
+	if ((s = exec_as_user(r, stmt, v, res)) == DB_OK)
+		return 0;
+	if ((st = idem_after_create(r, ix, s)) != 0)
+		return st;
+	return plan_db_problem(r, s, cfields);
+}
+
+int
+plan_created(struct req *r, PGresult *res, int col, const char *location)
+{
+	const char *body = PQgetvalue(res, 0, col);
+
+	http_header(r, "Location", "%s%s", location, PQgetvalue(res, 0, col + 1));
+	http_etag(r, atol(PQgetvalue(res, 0, col + 2)));
+	return http_raw(r, 201, "application/json; charset=utf-8", body, strlen(body));
+}
+
+int
+plan_create(struct req *r, const struct db_stmt *stmt, const char **v,
+    struct idem *ix, const char *location, const struct plan_cfield *cfields)
+{
+	PGresult	*res = NULL;
+	int		 st;
+
+	if ((st = plan_create_exec(r, stmt, v, ix, cfields, &res)) == 0)
+		st = plan_created(r, res, 0, location);
+	PQclear(res);
+	return st;
+}
+
+int
+plan_patch_exec(struct req *r, const struct db_stmt *stmt, const char **v,
+    struct plan_pre *pre, const struct plan_cfield *cfields, PGresult **res)
+{
+	enum db_status	 s;
+
+	preconditions(r, pre);
+	v[stmt->nparams - 2] = pre->ifm_param;
+	v[stmt->nparams - 1] = pre->bv_param;
+	if ((s = exec_as_user(r, stmt, v, res)) != DB_OK)
+		return plan_db_problem(r, s, cfields);
+	return 0;
+}
+
+int
+plan_patch(struct req *r, const struct db_stmt *stmt, const char **v,
+    const struct plan_cfield *cfields)
+{
+	struct plan_pre	 pre;
+	PGresult	*res = NULL;
+	int		 st;
+
+	if ((st = plan_patch_exec(r, stmt, v, &pre, cfields, &res)) != 0)
+		return st;
+	if (PQgetisnull(res, 0, 2))
+		st = plan_not_written(r, &pre, atol(PQgetvalue(res, 0, 0)));
+	else
+		st = plan_respond(r, res, 1);
+	PQclear(res);
+	return st;
+}
+
+int
+plan_delete(struct req *r, const struct db_stmt *stmt)
+{
+	struct plan_pre	 pre;
+	const char	*v[3];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	int		 st;
+
+	preconditions(r, &pre);
+	v[0] = r->params[0];
+	v[1] = r->user.id;
+	v[2] = pre.ifm_param;
+	if ((s = exec_as_user(r, stmt, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		st = http_no_content(r, 204);
+	else
+		st = plan_not_written(r, &pre, atol(PQgetvalue(res, 0, 0)));
+	PQclear(res);
+	return st;
 }

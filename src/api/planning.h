@@ -1,9 +1,11 @@
 /*
- * planning: what projects.c, sprints.c and action_lists.c share --
- * write preconditions (If-Match, body "version"), the mapping of
- * constraint names to body fields for 422s, and the list machinery
- * (query checks, filters, sort, keyset cursors) on top of api/list.h.
- * Prefix plan_.
+ * planning: what projects.c, sprints.c and action_lists.c share -- the
+ * handlers' one round trip and its answer (get, create, patch, delete,
+ * list), write preconditions (If-Match, body "version"), the mapping of
+ * constraint names to body fields for 422s, body checks, and the list
+ * machinery (query checks, filters, sort, keyset cursors) on top of
+ * api/list.h.  Each resource module keeps its statements, field specs,
+ * the values it binds and its constraint map.  Prefix plan_.
  */
 #ifndef TASKMAN_API_PLANNING_H
 #define TASKMAN_API_PLANNING_H
@@ -12,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "api/idem.h"
 #include "api/list.h"
 #include "db.h"
 #include "http.h"
@@ -21,6 +24,12 @@
 
 #define PLAN_IFM_MAX	16
 
+/*
+ * If-Match (a comma list of strong ETags, or "*"; weak or malformed tags
+ * never match, so a header with only those fails with 412 once the
+ * resource is known to exist) and the body's validated integer "version",
+ * as plan_patch_exec() and plan_delete() read them.
+ */
 struct plan_pre {
 	/* If-Match as the SQL parameter "{3,4}" (integer[]); NULL: none or "*" */
 	const char	*ifm_param;
@@ -33,21 +42,18 @@ struct plan_pre {
 	long		 bv_v;
 };
 
-/*
- * Reads If-Match (a comma list of strong ETags, or "*"; weak or malformed
- * tags never match, so a header with only those fails with 412 once the
- * resource is known to exist) and, when r->json is set, its validated
- * integer "version".  Cannot fail.
- */
-void	plan_preconditions(struct req *r, struct plan_pre *pre);
+/* The field spec of a PATCH body's "version" (see struct plan_pre). */
+#define PLAN_VERSION_FIELD \
+	{ "version", FT_INT, 0, 1, 2147483647, NULL, 0, 0, NULL }
 
 /*
- * The answer to a guarded write that changed no row although the
- * resource exists with version `current`: 412 when If-Match does not name
- * it, else 409 version-conflict when the body's version is stale; a lost
- * race (both matched the snapshot) is 412 with If-Match, 409 without.
+ * The answer to a write that changed no row although the resource existed
+ * with version `current` when the statement began: without preconditions
+ * 404 (deleted meanwhile); else 412 when If-Match does not name it, 409
+ * version-conflict when the body's version is stale, and a lost race
+ * (both matched the snapshot) 412 with If-Match, 409 without.
  */
-int	plan_write_failed(struct req *r, const struct plan_pre *pre, long current);
+int	plan_not_written(struct req *r, const struct plan_pre *pre, long current);
 /* Whether both preconditions hold for version current. */
 bool	plan_pre_matches(const struct plan_pre *pre, long current);
 
@@ -75,6 +81,18 @@ int	plan_db_problem(struct req *r, enum db_status s,
 /* Adds "must contain a non-whitespace character" for a blank string at key. */
 void	plan_check_blank(json_object *body, const char *key, const char *field,
 	    json_object *errs);
+/*
+ * Adds "must be on or after <start>" on end when the body has both dates
+ * and end is the earlier, unless errs already names a field (a malformed
+ * date).  With one date alone the database's check constraint decides.
+ */
+void	plan_check_dates(json_object *body, const char *start, const char *end,
+	    json_object *errs);
+/*
+ * 422 "the body breaks the field rules" with errs when it names any field,
+ * else 0.  Takes errs either way.
+ */
+int	plan_body_errors(struct req *r, json_object *errs);
 /* "true"/"false": whether the body has key (null included). */
 const char *plan_has(json_object *body, const char *key);
 /* The JSON number or string at key as text (numbers keep their source text); NULL if absent/null. */
@@ -82,6 +100,10 @@ const char *plan_text(json_object *body, const char *key);
 
 /* ------------------------------------------------------------------ */
 /* Lists */
+
+/* A timestamptz column as the text of its cursor key. */
+#define PLAN_TS_KEY(c) \
+	"to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 enum plan_key_kind {
 	PK_TIME,	/* timestamptz, cursor key to_char(... 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') */
@@ -127,11 +149,85 @@ int	plan_filter_uuid(struct req *r, const char *name, char dst[HTTP_UUID_LEN + 1
 	    const char **param);
 
 /*
- * Answers a list from res, whose rows are (total, resource json, sort key
- * text, id): one row with a NULL id when the page is empty, else up to
- * limit + 1 rows.  Takes nothing; the caller still frees res.
+ * Runs the list statement stmt (the one for l->variant) and answers 200
+ * with the list envelope, or the database's problem (500 when an item's
+ * json cannot be parsed: out of memory).  v holds stmt->nparams values;
+ * the caller sets all but the last four, which are set here: limit + 1,
+ * offset, cursor key, cursor id.  The rows are (total, resource json, sort
+ * key text, id): one row with a NULL id when the page is empty, else up to
+ * limit + 1 rows.
  */
-int	plan_list_respond(struct req *r, const struct plan_list *l,
-	    const struct plan_sort *sorts, PGresult *res);
+int	plan_list_run(struct req *r, const struct plan_list *l,
+	    const struct plan_sort *sorts, const struct db_stmt *stmt,
+	    const char **v);
+
+/* ------------------------------------------------------------------ */
+/*
+ * One resource: the handler's one round trip, run as the request's user
+ * (row-level security), and its answer.  A helper that takes v (an array
+ * of stmt->nparams values) sets the trailing parameters it names; the
+ * caller sets the others.  Every status returned has its response set.
+ */
+
+/*
+ * GET: runs stmt with $1 id (r->params[0]) and $2 owner (r->user.id); its
+ * row is (resource json, version).  200 with ETag (plan_respond()), 304
+ * with ETag when If-None-Match names the version, or the database's
+ * problem (404).
+ */
+int	plan_get(struct req *r, const struct db_stmt *stmt);
+
+/*
+ * POST: runs the create statement stmt, whose last three parameters are
+ * set here from ix (idem.h's $K, $P, $H; ix is idem_check()'s).  Returns 0
+ * with *res set (the caller PQclear()s it), or the status already
+ * answered: the winner's replay after a lost Idempotency-Key race, or
+ * plan_db_problem() with cfields; *res is NULL then.
+ */
+int	plan_create_exec(struct req *r, const struct db_stmt *stmt,
+	    const char **v, struct idem *ix, const struct plan_cfield *cfields,
+	    PGresult **res);
+/*
+ * 201 from a created row with (body, id, version) in columns col..col+2:
+ * Location <location><id>, ETag, and the body byte for byte as an
+ * Idempotency-Key replay will send it.  Takes nothing from res.
+ */
+int	plan_created(struct req *r, PGresult *res, int col, const char *location);
+/* plan_create_exec() then plan_created() on column 0. */
+int	plan_create(struct req *r, const struct db_stmt *stmt, const char **v,
+	    struct idem *ix, const char *location,
+	    const struct plan_cfield *cfields);
+
+/*
+ * PATCH: reads the preconditions into *pre and runs the update statement
+ * stmt, whose last two parameters are set here from them: the If-Match
+ * versions and the body's version.  Returns 0 with *res set (the caller
+ * PQclear()s it), or the status of plan_db_problem() with cfields; *res
+ * is NULL then.
+ */
+int	plan_patch_exec(struct req *r, const struct db_stmt *stmt,
+	    const char **v, struct plan_pre *pre,
+	    const struct plan_cfield *cfields, PGresult **res);
+/*
+ * 200 with ETag from the resource json in column col of res's first row
+ * and its version in col + 1 (500 if the json cannot be parsed: out of
+ * memory).  Takes nothing from res.
+ */
+int	plan_respond(struct req *r, PGresult *res, int col);
+/*
+ * plan_patch_exec(), whose row is (version before, resource json, version
+ * after), the last two NULL when no row was written: then
+ * plan_not_written(), else plan_respond().
+ */
+int	plan_patch(struct req *r, const struct db_stmt *stmt, const char **v,
+	    const struct plan_cfield *cfields);
+
+/*
+ * DELETE: reads the preconditions (If-Match only: a DELETE has no body)
+ * and runs stmt with $1 id, $2 owner, $3 the If-Match versions; its row is
+ * (version before, whether it was deleted).  204, plan_not_written(), or
+ * the database's problem (404).
+ */
+int	plan_delete(struct req *r, const struct db_stmt *stmt);
 
 #endif

@@ -7,9 +7,7 @@
  * version + 1), then the sprints_project_fk cascade deletes its sprints --
  * all in the statement's transaction.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "api/idem.h"
 #include "api/planning.h"
@@ -21,7 +19,10 @@ static const struct db_stmt st_get = { "projects_get",
 	"SELECT taskman_project_json(p), p.version FROM projects p "
 	"WHERE p.id = $1 AND p.owner_id = $2", 2, DB_ROW };
 
-/* $1 owner, $2 name, $3 description, $4 status, $5 start, $6 target, $7-$9 idem */
+/*
+ * $1 owner, $2 name, $3 description, $4 status, $5 start, $6 target,
+ * $7-$9 idem (bound by plan_create)
+ */
 static const struct db_stmt st_create = { "projects_create",
 	"WITH p AS (INSERT INTO projects (owner_id, name, description, status, "
 	"  start_date, target_end_date) "
@@ -37,7 +38,8 @@ static const struct db_stmt st_create = { "projects_create",
 /*
  * $1 id, $2 owner, $3 name, $4/$5 set/description, $6 status, $7/$8
  * set/start_date, $9/$10 set/target_end_date, $11 If-Match versions,
- * $12 body version.  cur tells 404 (no row) from a failed precondition.
+ * $12 body version (both bound by plan_patch).  cur tells 404 (no row)
+ * from a failed precondition.
  */
 static const struct db_stmt st_update = { "projects_update",
 	"WITH cur AS (SELECT version FROM projects WHERE id = $1 AND owner_id = $2), "
@@ -88,10 +90,10 @@ static const struct db_stmt st_metrics = { "projects_metrics",
 
 /*
  * The list, one statement per sort (so each can use its index): $1 owner,
- * $2 statuses, $3 limit + 1, $4 offset, $5/$6 cursor key/id.  Columns:
- * total (of the filters, cursor aside), json, cursor key, id; the empty page
- * is one row with only the total.  A cursor without a key (a long name)
- * takes the key from the row it names.
+ * $2 statuses, $3 limit + 1, $4 offset, $5/$6 cursor key/id ($3-$6 bound
+ * by plan_list_run).  Columns: total (of the filters, cursor aside), json,
+ * cursor key, id; the empty page is one row with only the total.  A cursor
+ * without a key (a long name) takes the key from the row it names.
  */
 #define PROJECTS_FILTER(a) \
 	a ".owner_id = $1 AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[]))"
@@ -104,16 +106,15 @@ static const struct db_stmt st_metrics = { "projects_metrics",
 	"SELECT c.n, taskman_project_json(pg.r), pg.k, pg.id " \
 	"FROM (SELECT count(*) AS n FROM projects q WHERE " PROJECTS_FILTER("q") ") c " \
 	"LEFT JOIN pg ON true ORDER BY pg.o " DIR ", pg.id " DIR, 6, 0 }
-#define TS_KEY(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 static const struct db_stmt st_list[] = {
-	PROJECTS_LIST("projects_list_created", "p.created_at", TS_KEY("p.created_at"),
+	PROJECTS_LIST("projects_list_created", "p.created_at", PLAN_TS_KEY("p.created_at"),
 	    "timestamptz", ">", "ASC"),
-	PROJECTS_LIST("projects_list_created_desc", "p.created_at", TS_KEY("p.created_at"),
+	PROJECTS_LIST("projects_list_created_desc", "p.created_at", PLAN_TS_KEY("p.created_at"),
 	    "timestamptz", "<", "DESC"),
-	PROJECTS_LIST("projects_list_updated", "p.updated_at", TS_KEY("p.updated_at"),
+	PROJECTS_LIST("projects_list_updated", "p.updated_at", PLAN_TS_KEY("p.updated_at"),
 	    "timestamptz", ">", "ASC"),
-	PROJECTS_LIST("projects_list_updated_desc", "p.updated_at", TS_KEY("p.updated_at"),
+	PROJECTS_LIST("projects_list_updated_desc", "p.updated_at", PLAN_TS_KEY("p.updated_at"),
 	    "timestamptz", "<", "DESC"),
 	PROJECTS_LIST("projects_list_name", "p.name COLLATE \"C\"", "p.name",
 	    "text", ">", "ASC"),
@@ -143,7 +144,7 @@ static const struct field_spec create_specs[] = {
 static const struct field_spec patch_specs[] = {
 	{ "name", FT_STRING, 0, 1, 200, NULL, 0, 0, NULL },
 	PROJECT_FIELDS,
-	{ "version", FT_INT, 0, 1, 2147483647, NULL, 0, 0, NULL },
+	PLAN_VERSION_FIELD,
 	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
 };
 
@@ -160,67 +161,30 @@ static const struct plan_cfield cfields[] = {
 static int
 check_body(struct req *r, const struct field_spec *specs, bool partial)
 {
-	json_object	*errs = json_object_new_array();
-	const char	*start, *end;
+	json_object *errs = json_object_new_array();
 
 	json_validate(r->json, specs, partial, errs);
 	plan_check_blank(r->json, "name", "name", errs);
 	/* both dates in the body: checked here; one of them: by projects_dates */
-	start = json_str(r->json, "start_date");
-	end = json_str(r->json, "target_end_date");
-	if (json_object_array_length(errs) == 0 && start != NULL && end != NULL &&
-	    strcmp(end, start) < 0)
-		json_error_add(errs, "target_end_date", "must be on or after start_date");
-	if (json_object_array_length(errs) > 0)
-		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
-	json_object_put(errs);
-	return 0;
-}
-
-/* 200/201 with the resource text in column col and its version in col + 1. */
-static int
-respond(struct req *r, int status, PGresult *res, int col)
-{
-	http_etag(r, atol(PQgetvalue(res, 0, col + 1)));
-	return http_json(r, status, json_from_db(PQgetvalue(res, 0, col)));
+	plan_check_dates(r->json, "start_date", "target_end_date", errs);
+	return plan_body_errors(r, errs);
 }
 
 int
 projects_get(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	const char	*v[2] = { r->params[0], r->user.id };
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	long		 version;
-	int		 st;
-
-	if ((s = db_exec(&r->app->db, &as, &st_get, v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	version = atol(PQgetvalue(res, 0, 1));
-	if (http_not_modified(r, version)) {
-		http_etag(r, version);
-		st = http_no_content(r, 304);
-	} else
-		st = respond(r, 200, res, 0);
-	PQclear(res);
-	return st;
+	return plan_get(r, &st_get);
 }
 
 int
 projects_create(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
 	struct idem	 ix;
 	const char	*v[9];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	const char	*body;
 	int		 st;
 
-	if ((st = check_body(r, create_specs, false)) != 0)
-		return st;
-	if ((st = idem_check(r, &ix)) != 0)
+	if ((st = check_body(r, create_specs, false)) != 0 ||
+	    (st = idem_check(r, &ix)) != 0)
 		return st;
 	v[0] = r->user.id;
 	v[1] = json_str(r->json, "name");
@@ -228,37 +192,17 @@ projects_create(struct req *r)
 	v[3] = json_str(r->json, "status");
 	v[4] = json_str(r->json, "start_date");
 	v[5] = json_str(r->json, "target_end_date");
-	v[6] = ix.key_param;
-	v[7] = r->path;
-	v[8] = ix.hash;
-	s = db_exec(&r->app->db, &as, &st_create, v, &res);
-	if (s != DB_OK) {
-		if ((st = idem_after_create(r, &ix, s)) != 0)
-			return st;
-		return plan_db_problem(r, s, cfields);
-	}
-	/* the body byte for byte as an Idempotency-Key replay will send it */
-	http_header(r, "Location", "/api/v1/projects/%s", PQgetvalue(res, 0, 1));
-	http_etag(r, atol(PQgetvalue(res, 0, 2)));
-	body = PQgetvalue(res, 0, 0);
-	st = http_raw(r, 201, "application/json; charset=utf-8", body, strlen(body));
-	PQclear(res);
-	return st;
+	return plan_create(r, &st_create, v, &ix, "/api/v1/projects/", cfields);
 }
 
 int
 projects_patch(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	struct plan_pre	 pre;
 	const char	*v[12];
-	PGresult	*res = NULL;
-	enum db_status	 s;
 	int		 st;
 
 	if ((st = check_body(r, patch_specs, true)) != 0)
 		return st;
-	plan_preconditions(r, &pre);
 	v[0] = r->params[0];
 	v[1] = r->user.id;
 	v[2] = json_str(r->json, "name");
@@ -269,44 +213,13 @@ projects_patch(struct req *r)
 	v[7] = json_str(r->json, "start_date");
 	v[8] = plan_has(r->json, "target_end_date");
 	v[9] = json_str(r->json, "target_end_date");
-	v[10] = pre.ifm_param;
-	v[11] = pre.bv_param;
-	if ((s = db_exec(&r->app->db, &as, &st_update, v, &res)) != DB_OK)
-		return plan_db_problem(r, s, cfields);
-	if (PQgetisnull(res, 0, 2))
-		st = pre.ifm_param == NULL && pre.bv_param == NULL ?
-		    http_problem(r, 404, "no such resource") :	/* deleted meanwhile */
-		    plan_write_failed(r, &pre, atol(PQgetvalue(res, 0, 0)));
-	else
-		st = respond(r, 200, res, 1);
-	PQclear(res);
-	return st;
+	return plan_patch(r, &st_update, v, cfields);
 }
 
 int
 projects_delete(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	struct plan_pre	 pre;
-	const char	*v[3];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	int		 st;
-
-	plan_preconditions(r, &pre);
-	v[0] = r->params[0];
-	v[1] = r->user.id;
-	v[2] = pre.ifm_param;
-	if ((s = db_exec(&r->app->db, &as, &st_delete, v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		st = http_no_content(r, 204);
-	else if (pre.ifm_param == NULL)
-		st = http_problem(r, 404, "no such resource");	/* deleted meanwhile */
-	else
-		st = plan_write_failed(r, &pre, atol(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	return st;
+	return plan_delete(r, &st_delete);
 }
 
 int
@@ -345,25 +258,14 @@ projects_metrics(struct req *r)
 int
 projects_list(struct req *r)
 {
-	struct db_user		 as = { r->user.id, r->user.role, false };
 	struct plan_list	 l;
 	char			 stbuf[128];
 	const char		*v[6];
-	PGresult		*res = NULL;
-	enum db_status		 s;
 	int			 st;
 
 	if ((st = plan_list_parse(r, list_filters, sorts, 3, &l)) != 0 ||
 	    (st = plan_filter_enum(r, "status", statuses, stbuf, sizeof(stbuf), &v[1])) != 0)
 		return st;
 	v[0] = r->user.id;
-	v[2] = l.limit1;
-	v[3] = l.page.offset_s;
-	v[4] = l.ckey_param;
-	v[5] = l.cid_param;
-	if ((s = db_exec(&r->app->db, &as, &st_list[l.variant], v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	st = plan_list_respond(r, &l, sorts, res);
-	PQclear(res);
-	return st;
+	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }

@@ -9,7 +9,6 @@
  * Deleting a sprint detaches its tasks and action lists (sprints_detach
  * trigger, 0001: sprint_id := NULL, version + 1) in the same statement.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +24,7 @@ static const struct db_stmt st_get = { "sprints_get",
 
 /*
  * $1 owner, $2 project, $3 name, $4 goal, $5 status, $6 cadence, $7 start,
- * $8 end, $9 velocity, $10-$12 idem
+ * $8 end, $9 velocity, $10-$12 idem (bound by plan_create)
  */
 static const struct db_stmt st_create = { "sprints_create",
 	"WITH s AS (INSERT INTO sprints (owner_id, project_id, name, goal, status, cadence, "
@@ -42,7 +41,7 @@ static const struct db_stmt st_create = { "sprints_create",
 /*
  * $1 id, $2 owner, $3 name, $4/$5 set/goal, $6 status, $7/$8 set/cadence,
  * $9 start, $10 end, $11/$12 set/velocity, $13 If-Match versions, $14 body
- * version
+ * version (both bound by plan_patch)
  */
 static const struct db_stmt st_update = { "sprints_update",
 	"WITH cur AS (SELECT version FROM sprints WHERE id = $1 AND owner_id = $2), "
@@ -95,7 +94,8 @@ static const struct db_stmt st_burndown = { "sprints_burndown",
 
 /*
  * The list, one statement per sort: $1 owner, $2 statuses, $3 project,
- * $4 limit + 1, $5 offset, $6/$7 cursor key/id (see projects.c).
+ * $4 limit + 1, $5 offset, $6/$7 cursor key/id ($4-$7 bound by
+ * plan_list_run; see projects.c).
  */
 #define SPRINTS_FILTER(a) \
 	a ".owner_id = $1 AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[])) " \
@@ -109,16 +109,15 @@ static const struct db_stmt st_burndown = { "sprints_burndown",
 	"SELECT c.n, taskman_sprint_json(pg.r), pg.k, pg.id " \
 	"FROM (SELECT count(*) AS n FROM sprints q WHERE " SPRINTS_FILTER("q") ") c " \
 	"LEFT JOIN pg ON true ORDER BY pg.o " DIR ", pg.id " DIR, 7, 0 }
-#define TS_KEY(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 static const struct db_stmt st_list[] = {
-	SPRINTS_LIST("sprints_list_created", "s.created_at", TS_KEY("s.created_at"),
+	SPRINTS_LIST("sprints_list_created", "s.created_at", PLAN_TS_KEY("s.created_at"),
 	    "timestamptz", ">", "ASC"),
-	SPRINTS_LIST("sprints_list_created_desc", "s.created_at", TS_KEY("s.created_at"),
+	SPRINTS_LIST("sprints_list_created_desc", "s.created_at", PLAN_TS_KEY("s.created_at"),
 	    "timestamptz", "<", "DESC"),
-	SPRINTS_LIST("sprints_list_updated", "s.updated_at", TS_KEY("s.updated_at"),
+	SPRINTS_LIST("sprints_list_updated", "s.updated_at", PLAN_TS_KEY("s.updated_at"),
 	    "timestamptz", ">", "ASC"),
-	SPRINTS_LIST("sprints_list_updated_desc", "s.updated_at", TS_KEY("s.updated_at"),
+	SPRINTS_LIST("sprints_list_updated_desc", "s.updated_at", PLAN_TS_KEY("s.updated_at"),
 	    "timestamptz", "<", "DESC"),
 	SPRINTS_LIST("sprints_list_name", "s.name COLLATE \"C\"", "s.name",
 	    "text", ">", "ASC"),
@@ -161,7 +160,7 @@ static const struct field_spec patch_specs[] = {
 	{ "start_date", FT_DATE, 0, 0, 0, NULL, 0, 0, NULL },
 	{ "end_date", FT_DATE, 0, 0, 0, NULL, 0, 0, NULL },
 	SPRINT_FIELDS,
-	{ "version", FT_INT, 0, 1, 2147483647, NULL, 0, 0, NULL },
+	PLAN_VERSION_FIELD,
 	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
 };
 
@@ -177,67 +176,32 @@ static const struct plan_cfield cfields[] = {
 static int
 check_body(struct req *r, const struct field_spec *specs, bool partial)
 {
-	json_object	*errs = json_object_new_array();
-	const char	*start, *end;
+	json_object *errs = json_object_new_array();
 
 	json_validate(r->json, specs, partial, errs);
 	plan_check_blank(r->json, "name", "name", errs);
 	if (partial && json_has(r->json, "project_id"))
 		json_error_add(errs, "project_id", "cannot be changed: a sprint stays in "
 		    "the project it was created in");
-	start = json_str(r->json, "start_date");
-	end = json_str(r->json, "end_date");
-	if (json_object_array_length(errs) == 0 && start != NULL && end != NULL &&
-	    strcmp(end, start) < 0)
-		json_error_add(errs, "end_date", "must be on or after start_date");
-	if (json_object_array_length(errs) > 0)
-		return http_problem_errors(r, 422, "the body breaks the field rules", errs);
-	json_object_put(errs);
-	return 0;
-}
-
-static int
-respond(struct req *r, int status, PGresult *res, int col)
-{
-	http_etag(r, atol(PQgetvalue(res, 0, col + 1)));
-	return http_json(r, status, json_from_db(PQgetvalue(res, 0, col)));
+	plan_check_dates(r->json, "start_date", "end_date", errs);
+	return plan_body_errors(r, errs);
 }
 
 int
 sprints_get(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	const char	*v[2] = { r->params[0], r->user.id };
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	long		 version;
-	int		 st;
-
-	if ((s = db_exec(&r->app->db, &as, &st_get, v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	version = atol(PQgetvalue(res, 0, 1));
-	if (http_not_modified(r, version)) {
-		http_etag(r, version);
-		st = http_no_content(r, 304);
-	} else
-		st = respond(r, 200, res, 0);
-	PQclear(res);
-	return st;
+	return plan_get(r, &st_get);
 }
 
 int
 sprints_create(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
 	struct idem	 ix;
-	const char	*v[12], *body;
-	PGresult	*res = NULL;
-	enum db_status	 s;
+	const char	*v[12];
 	int		 st;
 
-	if ((st = check_body(r, create_specs, false)) != 0)
-		return st;
-	if ((st = idem_check(r, &ix)) != 0)
+	if ((st = check_body(r, create_specs, false)) != 0 ||
+	    (st = idem_check(r, &ix)) != 0)
 		return st;
 	v[0] = r->user.id;
 	v[1] = json_str(r->json, "project_id");
@@ -248,36 +212,17 @@ sprints_create(struct req *r)
 	v[6] = json_str(r->json, "start_date");
 	v[7] = json_str(r->json, "end_date");
 	v[8] = plan_text(r->json, "velocity_target_points");
-	v[9] = ix.key_param;
-	v[10] = r->path;
-	v[11] = ix.hash;
-	s = db_exec(&r->app->db, &as, &st_create, v, &res);
-	if (s != DB_OK) {
-		if ((st = idem_after_create(r, &ix, s)) != 0)
-			return st;
-		return plan_db_problem(r, s, cfields);
-	}
-	http_header(r, "Location", "/api/v1/sprints/%s", PQgetvalue(res, 0, 1));
-	http_etag(r, atol(PQgetvalue(res, 0, 2)));
-	body = PQgetvalue(res, 0, 0);
-	st = http_raw(r, 201, "application/json; charset=utf-8", body, strlen(body));
-	PQclear(res);
-	return st;
+	return plan_create(r, &st_create, v, &ix, "/api/v1/sprints/", cfields);
 }
 
 int
 sprints_patch(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	struct plan_pre	 pre;
 	const char	*v[14];
-	PGresult	*res = NULL;
-	enum db_status	 s;
 	int		 st;
 
 	if ((st = check_body(r, patch_specs, true)) != 0)
 		return st;
-	plan_preconditions(r, &pre);
 	v[0] = r->params[0];
 	v[1] = r->user.id;
 	v[2] = json_str(r->json, "name");
@@ -290,44 +235,13 @@ sprints_patch(struct req *r)
 	v[9] = json_str(r->json, "end_date");
 	v[10] = plan_has(r->json, "velocity_target_points");
 	v[11] = plan_text(r->json, "velocity_target_points");
-	v[12] = pre.ifm_param;
-	v[13] = pre.bv_param;
-	if ((s = db_exec(&r->app->db, &as, &st_update, v, &res)) != DB_OK)
-		return plan_db_problem(r, s, cfields);
-	if (PQgetisnull(res, 0, 2))
-		st = pre.ifm_param == NULL && pre.bv_param == NULL ?
-		    http_problem(r, 404, "no such resource") :
-		    plan_write_failed(r, &pre, atol(PQgetvalue(res, 0, 0)));
-	else
-		st = respond(r, 200, res, 1);
-	PQclear(res);
-	return st;
+	return plan_patch(r, &st_update, v, cfields);
 }
 
 int
 sprints_delete(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
-	struct plan_pre	 pre;
-	const char	*v[3];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	int		 st;
-
-	plan_preconditions(r, &pre);
-	v[0] = r->params[0];
-	v[1] = r->user.id;
-	v[2] = pre.ifm_param;
-	if ((s = db_exec(&r->app->db, &as, &st_delete, v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		st = http_no_content(r, 204);
-	else if (pre.ifm_param == NULL)
-		st = http_problem(r, 404, "no such resource");
-	else
-		st = plan_write_failed(r, &pre, atol(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	return st;
+	return plan_delete(r, &st_delete);
 }
 
 /* A numeric the database printed (trim_scale'd) as a JSON number, text kept. */
@@ -371,12 +285,9 @@ sprints_burndown(struct req *r)
 int
 sprints_list(struct req *r)
 {
-	struct db_user		 as = { r->user.id, r->user.role, false };
 	struct plan_list	 l;
 	char			 stbuf[128], pid[HTTP_UUID_LEN + 1];
 	const char		*v[7];
-	PGresult		*res = NULL;
-	enum db_status		 s;
 	int			 st;
 
 	if ((st = plan_list_parse(r, list_filters, sorts, 4, &l)) != 0 ||
@@ -384,13 +295,5 @@ sprints_list(struct req *r)
 	    (st = plan_filter_uuid(r, "project_id", pid, &v[2])) != 0)
 		return st;
 	v[0] = r->user.id;
-	v[3] = l.limit1;
-	v[4] = l.page.offset_s;
-	v[5] = l.ckey_param;
-	v[6] = l.cid_param;
-	if ((s = db_exec(&r->app->db, &as, &st_list[l.variant], v, &res)) != DB_OK)
-		return http_db_problem(r, s);
-	st = plan_list_respond(r, &l, sorts, res);
-	PQclear(res);
-	return st;
+	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }
