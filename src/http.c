@@ -343,8 +343,9 @@ problem(struct req *r, int status, const char *slug, const char *title,
 	json_object_object_add(p, "type", json_object_new_string(type));
 	json_object_object_add(p, "title", json_object_new_string(title));
 	json_object_object_add(p, "status", json_object_new_int(status));
-	json_object_object_add(p, "detail", json_object_new_string(detail ? detail : title));
-	json_object_object_add(p, "instance", json_object_new_string(r->path[0] ? r->path : "/"));
+	/* detail and path may carry request bytes: keep the JSON valid UTF-8 */
+	json_object_object_add(p, "detail", json_new_text(detail ? detail : title));
+	json_object_object_add(p, "instance", json_new_text(r->path[0] ? r->path : "/"));
 	json_object_object_add(p, "request_id", json_object_new_string(r->request_id));
 	if (errors != NULL)
 		json_object_object_add(p, "errors", errors);

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ json_parse_strict(const char *s, size_t len, json_object **out)
 	json_object		*o;
 	enum json_tokener_error	 jerr;
 	enum json_err		 rc;
-	size_t			 i, nkeys;
+	size_t			 i, nkeys, end;
 
 	*out = NULL;
 	for (i = 0; i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
@@ -163,12 +164,22 @@ json_parse_strict(const char *s, size_t len, json_object **out)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, s, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	/*
+	 * A top-level number or literal ("7", "true") is complete only at
+	 * the end of the input, which json-c learns from a NUL: send one.
+	 */
+	if (o == NULL && jerr == json_tokener_continue) {
+		o = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
 	if (o == NULL || jerr != json_tokener_success) {
 		rc = jerr == json_tokener_error_depth ? JSON_TOO_DEEP : JSON_SYNTAX;
 		json_object_put(o);
 		goto out;
 	}
-	for (i = json_tokener_get_parse_end(tok); i < len; i++)
+	for (i = end; i < len; i++)
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
 			json_object_put(o);
 			rc = JSON_TRAILING;
@@ -186,6 +197,40 @@ out:
 	return rc;
 }
 
+json_object *
+json_new_text(const char *s)
+{
+	size_t		 len = strlen(s), i = 0, o = 0, k;
+	char		*t;
+	json_object	*j;
+
+	if (len > INT_MAX / 3)
+		return NULL;
+	if (valid_utf8_chars(s, len) >= 0)
+		return json_object_new_string_len(s, (int)len);
+	/* at worst every byte becomes the three of U+FFFD */
+	if ((t = malloc(3 * len + 1)) == NULL)
+		return NULL;
+	while (i < len) {
+		/* the shortest k with s[i..i+k) one well-formed character */
+		for (k = 1; k <= 4 && i + k <= len; k++)
+			if (valid_utf8_chars(s + i, k) == 1)
+				break;
+		if (k > 4 || i + k > len) {
+			memcpy(t + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(t + o, s + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	j = json_object_new_string_len(t, (int)o);
+	free(t);
+	return j;
+}
+
 void
 json_error_add(json_object *errors, const char *field, const char *message)
 {
@@ -193,8 +238,8 @@ json_error_add(json_object *errors, const char *field, const char *message)
 
 	if (e == NULL)
 		return;
-	json_object_object_add(e, "field", json_object_new_string(field));
-	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "field", json_new_text(field));
+	json_object_object_add(e, "message", json_new_text(message));
 	json_object_array_add(errors, e);
 }
 

@@ -64,8 +64,17 @@ struct field_spec {
 int	 json_validate(json_object *body, const struct field_spec *specs,
 	    bool partial, json_object *errors);
 
-/* Appends {field, message} to errors. */
+/* Appends {field, message} to errors (both as json_new_text()). */
 void	 json_error_add(json_object *errors, const char *field, const char *message);
+
+/*
+ * A JSON string of the C string s that is valid UTF-8 whatever s holds:
+ * a byte that does not belong to a well-formed UTF-8 sequence becomes
+ * U+FFFD.  For request data echoed in responses and logs (the decoded
+ * path, query parameter names, texts cut at a byte limit).  Returns a new
+ * object the caller owns, or NULL.
+ */
+json_object	*json_new_text(const char *s);
 
 /*
  * Parses JSON text the database built (trusted, already valid); returns

@@ -192,8 +192,9 @@ render_hist(struct buf *out, const char *name, const char *help,
 	int		i, k;
 
 	for (i = 0; i < METRICS_SLOTS; i++) {
+		/* offset comes from offsetof(), so the member is aligned */
 		const struct metrics_hist *h = (const struct metrics_hist *)
-		    ((const char *)&mr->slots[i] + offset);
+		    (const void *)((const char *)&mr->slots[i] + offset);
 
 		for (k = 0; k < METRICS_BUCKETS; k++)
 			b[k] += LOAD(&h->buckets[k]);
@@ -220,7 +221,8 @@ sum_field(const struct metrics_region *mr, size_t offset)
 	uint64_t t = 0;
 
 	for (int i = 0; i < METRICS_SLOTS; i++)
-		t += LOAD((const uint64_t *)((const char *)&mr->slots[i] + offset));
+		t += LOAD((const uint64_t *)(const void *)
+		    ((const char *)&mr->slots[i] + offset));
 	return t;
 }
 

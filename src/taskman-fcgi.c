@@ -25,6 +25,7 @@
 #include "auth/tokens.h"
 #include "config.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "metrics.h"
 #include "router.h"
@@ -126,7 +127,7 @@ log_request(const struct req *r)
 	json_object_object_add(o, "event", json_object_new_string("request"));
 	json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
 	json_object_object_add(o, "method", json_object_new_string(r->method_name));
-	json_object_object_add(o, "path", json_object_new_string(r->path));
+	json_object_object_add(o, "path", json_new_text(r->path));
 	if (r->route != NULL)
 		json_object_object_add(o, "route", json_object_new_string(r->route->pattern));
 	json_object_object_add(o, "status", json_object_new_int(r->status));

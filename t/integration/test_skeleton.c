@@ -78,6 +78,17 @@ Test(skeleton, unknown_path_is_404_problem)
 	resp_free(&r);
 }
 
+Test(skeleton, undecodable_path_bytes_never_reach_the_json)
+{
+	struct resp r;
+
+	/* nginx hands over the path percent-decoded: a lone 0xFF byte */
+	cr_assert_eq(h_request("GET", "/%FF", NULL, 0, NULL, &r), 0);
+	h_expect_problem(&r, 404, "not-found");
+	cr_expect_str_eq(resp_str(&r, "instance"), "/\xef\xbf\xbd", "U+FFFD, not 0xFF");
+	resp_free(&r);
+}
+
 Test(skeleton, wrong_method_is_405_with_allow)
 {
 	struct resp	r;

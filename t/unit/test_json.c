@@ -157,3 +157,36 @@ Test(json, validate_non_object)
 	json_object_put(o);
 	json_object_put(errs);
 }
+
+Test(json, new_text_is_always_valid_utf8)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "plain", "plain" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "/\xff", "/\xef\xbf\xbd" },
+		{ "a\xc3", "a\xef\xbf\xbd" },
+		{ "\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_object *o = json_new_text(t[i].in);
+
+		cr_assert_not_null(o);
+		cr_expect_str_eq(json_object_get_string(o), t[i].out, "case %zu", i);
+		json_object_put(o);
+	}
+}
+
+Test(json, bare_scalars_parse_with_or_without_trailing_space)
+{
+	json_object *o = NULL;
+
+	cr_expect_eq(json_parse_strict("7", 1, &o), JSON_OK);
+	json_object_put(o);
+	cr_expect_eq(json_parse_strict("7 ", 2, &o), JSON_OK);
+	json_object_put(o);
+	cr_expect_eq(json_parse_strict("true", 4, &o), JSON_OK);
+	json_object_put(o);
+	cr_expect_eq(json_parse_strict("tru", 3, &o), JSON_SYNTAX);
+	cr_expect_null(o);
+}
