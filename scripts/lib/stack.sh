@@ -100,7 +100,7 @@ stack__sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 STACK_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 libfcgi-dev libpq-dev libjson-c-dev libssl-dev libargon2-dev libcriterion-dev
 libcurl4-openssl-dev postgresql nginx-light spawn-fcgi wrk curl ca-certificates
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev openssl python3"
 
 # stack_install_deps: apt-get install whichever of STACK_DEB_PACKAGES is
 # missing; runs apt-get update only then. Uses sudo when not root.
@@ -114,6 +114,8 @@ stack_install_deps() {
         [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
             missing+=("$p")
     done
+    # npx (the OpenAPI linter, js-yaml, Redoc): any Node.js will do, Debian's if none
+    command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
     [ "${#missing[@]}" -eq 0 ] && return 0
     if ! stack__is_root; then
         command -v sudo >/dev/null 2>&1 || {
