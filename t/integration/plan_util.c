@@ -172,6 +172,20 @@ pu_call(struct resp *out, const struct pu_user *u, const char *method,
 }
 
 void
+pu_expect_problem(const struct pu_user *u, const char *method, const char *path,
+    const char *body, const char *h1, const char *h2, long status, const char *slug)
+{
+	struct resp r;
+
+	pu_call(&r, u, method, path, body, h1, h2);
+	if (r.status != status)
+		cr_log_error("%s %s %s: %ld, want %ld", method, path, body ? body : "",
+		    r.status, status);
+	h_expect_problem(&r, status, slug);
+	resp_free(&r);
+}
+
+void
 pu_create(const struct pu_user *u, const char *path, const char *body, char id[40])
 {
 	struct resp	 r;

@@ -39,6 +39,13 @@ void	pu_user_fresh(struct pu_user *u, const char *role);
  */
 void	pu_call(struct resp *out, const struct pu_user *u, const char *method,
 	    const char *path, const char *body, const char *h1, const char *h2);
+/*
+ * pu_call, then the problem+json checks of h_expect_problem() for status
+ * and slug (the request is named in the message when the status differs).
+ */
+void	pu_expect_problem(const struct pu_user *u, const char *method,
+	    const char *path, const char *body, const char *h1, const char *h2,
+	    long status, const char *slug);
 /* POST path body as u, asserts 201, copies the new id into id[37]. */
 void	pu_create(const struct pu_user *u, const char *path, const char *body,
 	    char id[40]);

@@ -199,13 +199,10 @@ Test(action_lists, task_references_must_be_own)
 	cr_expect_eq(pu_sql_long("SELECT version FROM action_lists WHERE id = '%s'", id), 1);
 	/* 404 comes before the reference check; 412 too */
 	snprintf(path, sizeof(path), "/api/v1/action-lists/00000000-0000-4000-8000-000000000000");
-	pu_call(&r, a, "PATCH", path, body, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, body, NULL, NULL, 404, "not-found");
 	snprintf(path, sizeof(path), "/api/v1/action-lists/%s", id);
-	pu_call(&r, a, "PATCH", path, body, "If-Match: \"9\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, body, "If-Match: \"9\"", NULL, 412,
+	    "precondition-failed");
 }
 
 Test(action_lists, patch_replaces_items_and_preconditions)
@@ -245,27 +242,22 @@ Test(action_lists, patch_replaces_items_and_preconditions)
 	pu_call(&r, a, "PATCH", path, "{\"title\":null}", NULL, NULL);
 	pu_expect_422(&r, "title", "null title");
 	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"items\":[]}", "If-Match: \"2\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"items\":[],\"version\":2}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, "{\"items\":[]}", "If-Match: \"2\"",
+	    NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"items\":[],\"version\":2}",
+	    NULL, NULL, 409, "version-conflict");
 	pu_call(&r, a, "PATCH", path, "{\"items\":[],\"version\":3}", "If-Match: \"3\"", NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_expect_eq(json_object_array_length(pu_get(r.json, "items")), 0, "[] empties the list");
 	resp_free(&r);
 
-	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"3\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "DELETE", path, NULL, "If-Match: \"3\"", NULL, 412,
+	    "precondition-failed");
 	pu_call(&r, a, "DELETE", path, NULL, NULL, NULL);
 	cr_expect_eq(r.status, 204);
 	resp_free(&r);
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM action_lists WHERE id = '%s'", id), 0);
-	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", path, NULL, NULL, NULL, 404, "not-found");
 }
 
 Test(action_lists, project_and_sprint_rules)
@@ -460,9 +452,8 @@ Test(action_lists, list_filters_sort_and_cursor)
 	h_expect_problem(&r, 400, "malformed-request");
 	cr_expect(pu_error_names(&r, "sprint_id"));
 	resp_free(&r);
-	pu_call(&r, a, "GET", "/api/v1/action-lists?status=active,", NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", "/api/v1/action-lists?status=active,", NULL,
+	    NULL, NULL, 400, "malformed-request");
 }
 
 Test(action_lists, isolation_matrix)
@@ -482,15 +473,11 @@ Test(action_lists, isolation_matrix)
 	h_expect_problem(&r, 404, "not-found");
 	cr_expect(strstr(r.body, "private") == NULL);
 	resp_free(&r);
-	pu_call(&r, b, "PATCH", path, "{\"title\":\"mine\"}", NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "PATCH", path, "{\"items\":[]}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(b, "PATCH", path, "{\"title\":\"mine\"}", NULL, NULL,
+	    404, "not-found");
+	pu_expect_problem(b, "PATCH", path, "{\"items\":[]}", "If-Match: \"1\"",
+	    NULL, 404, "not-found");
+	pu_expect_problem(b, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
 	pu_call(&r, b, "GET", "/api/v1/action-lists?limit=200", NULL, NULL, NULL);
 	cr_expect_eq(r.status, 200);
 	cr_expect(strstr(r.body, id) == NULL);

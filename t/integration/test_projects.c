@@ -73,17 +73,13 @@ Test(projects, create_get_etag_304_and_head)
 	cr_expect_eq(r.body_len, 0);
 	resp_free(&r);
 	/* not a UUID, unknown: 404 */
-	pu_call(&r, a, "GET", "/api/v1/projects/not-a-uuid", NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, a, "GET", "/api/v1/projects/00000000-0000-4000-8000-000000000000",
-	    NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", "/api/v1/projects/not-a-uuid", NULL, NULL,
+	    NULL, 404, "not-found");
+	pu_expect_problem(a, "GET",
+	    "/api/v1/projects/00000000-0000-4000-8000-000000000000",
+	    NULL, NULL, NULL, 404, "not-found");
 	/* no token */
-	pu_call(&r, NULL, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 401, "unauthorized");
-	resp_free(&r);
+	pu_expect_problem(NULL, "GET", path, NULL, NULL, NULL, 401, "unauthorized");
 }
 
 Test(projects, create_validation_names_each_field)
@@ -142,9 +138,8 @@ Test(projects, create_validation_names_each_field)
 	cr_expect_eq(r.status, 201, "200 characters: %s", r.body);
 	resp_free(&r);
 
-	pu_call(&r, a, "POST", "/api/v1/projects", "{\"name\":", NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", "/api/v1/projects", "{\"name\":", NULL,
+	    NULL, 400, "malformed-request");
 	{
 		char		 auth[PU_TOKEN_MAX + 32];
 		const char	*hd[3] = { "Content-Type: text/plain", auth, NULL };
@@ -227,22 +222,17 @@ Test(projects, preconditions_if_match_and_body_version)
 	project(a, "Gamma", NULL, id);
 	snprintf(path, sizeof(path), "/api/v1/projects/%s", id);
 
-	pu_call(&r, a, "PATCH", path, "{\"name\":\"G2\"}", "If-Match: \"2\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"name\":\"G2\"}", "If-Match: W/\"1\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"name\":\"G2\"}", "If-Match: garbage", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"name\":\"G2\",\"version\":7}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, "{\"name\":\"G2\"}",
+	    "If-Match: \"2\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"name\":\"G2\"}",
+	    "If-Match: W/\"1\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"name\":\"G2\"}",
+	    "If-Match: garbage", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"name\":\"G2\",\"version\":7}",
+	    NULL, NULL, 409, "version-conflict");
 	/* If-Match wrong and version wrong: 412 comes first */
-	pu_call(&r, a, "PATCH", path, "{\"version\":7}", "If-Match: \"9\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, "{\"version\":7}",
+	    "If-Match: \"9\"", NULL, 412, "precondition-failed");
 	cr_expect_eq(pu_sql_long("SELECT version FROM projects WHERE id = '%s'", id), 1);
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM projects WHERE id = '%s' AND name = 'Gamma'", id), 1);
 
@@ -258,25 +248,19 @@ Test(projects, preconditions_if_match_and_body_version)
 	resp_free(&r);
 
 	/* a missing resource is 404 whatever the preconditions say */
-	pu_call(&r, a, "PATCH", "/api/v1/projects/00000000-0000-4000-8000-000000000000",
-	    "{\"version\":1}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH",
+	    "/api/v1/projects/00000000-0000-4000-8000-000000000000",
+	    "{\"version\":1}", "If-Match: \"1\"", NULL, 404, "not-found");
 
-	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"3\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "DELETE", path, NULL, "If-Match: \"3\"", NULL, 412,
+	    "precondition-failed");
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM projects WHERE id = '%s'", id), 1);
 	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"4\"", NULL);
 	cr_expect_eq(r.status, 204, "%s", r.body);
 	cr_expect_eq(r.body_len, 0);
 	resp_free(&r);
-	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, a, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", path, NULL, NULL, NULL, 404, "not-found");
+	pu_expect_problem(a, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
 }
 
 struct racer {
@@ -545,9 +529,7 @@ Test(projects, list_filter_sort_and_paging)
 	cr_expect(pu_error_names(&r, "cursor"));
 	resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/projects?offset=2&cursor=%s", first_cursor);
-	pu_call(&r, &u, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(&u, "GET", path, NULL, NULL, NULL, 400, "malformed-request");
 }
 
 Test(projects, long_names_still_page_by_cursor)
@@ -648,15 +630,13 @@ Test(projects, metrics_by_hand)
 
 		if (c == 1) {
 			/* another user's project: 404, like one that does not exist */
-			pu_call(&r, b, "GET", path, NULL, NULL, NULL);
-			h_expect_problem(&r, 404, "not-found");
-			resp_free(&r);
+			pu_expect_problem(b, "GET", path, NULL, NULL, NULL, 404,
+			    "not-found");
 		}
 	}
-	pu_call(&r, a, "GET", "/api/v1/projects/00000000-0000-4000-8000-000000000000/metrics",
-	    NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET",
+	    "/api/v1/projects/00000000-0000-4000-8000-000000000000/metrics",
+	    NULL, NULL, NULL, 404, "not-found");
 }
 
 Test(projects, delete_removes_sprints_and_detaches_tasks_and_lists)
@@ -705,9 +685,7 @@ Test(projects, delete_removes_sprints_and_detaches_tasks_and_lists)
 	    "AND project_id IS NULL AND sprint_id IS NULL", al), 1);
 	cr_expect_eq(pu_sql_long("SELECT version FROM action_lists WHERE id = '%s'", al), alv + 1);
 	snprintf(path, sizeof(path), "/api/v1/sprints/%s", s1);
-	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", path, NULL, NULL, NULL, 404, "not-found");
 	snprintf(path, sizeof(path), "/api/v1/action-lists/%s", al);
 	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
 	cr_expect_eq(r.status, 200);
@@ -732,28 +710,20 @@ Test(projects, isolation_matrix)
 	h_expect_problem(&r, 404, "not-found");
 	cr_expect(strstr(r.body, name) == NULL);
 	resp_free(&r);
-	pu_call(&r, b, "GET", path, NULL, "If-None-Match: \"1\"", NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(b, "GET", path, NULL, "If-None-Match: \"1\"", NULL,
+	    404, "not-found");
 	pu_call(&r, b, "HEAD", path, NULL, NULL, NULL);
 	cr_expect_eq(r.status, 404);
 	resp_free(&r);
-	pu_call(&r, b, "PATCH", path, "{\"name\":\"stolen\"}", NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "PATCH", path, "{\"name\":\"stolen\",\"version\":1}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "DELETE", path, NULL, "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(b, "PATCH", path, "{\"name\":\"stolen\"}", NULL, NULL,
+	    404, "not-found");
+	pu_expect_problem(b, "PATCH", path,
+	    "{\"name\":\"stolen\",\"version\":1}", "If-Match: \"1\"", NULL, 404, "not-found");
+	pu_expect_problem(b, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
+	pu_expect_problem(b, "DELETE", path, NULL, "If-Match: \"1\"", NULL, 404,
+	    "not-found");
 	snprintf(path, sizeof(path), "/api/v1/projects/%s/metrics", pid);
-	pu_call(&r, b, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(b, "GET", path, NULL, NULL, NULL, 404, "not-found");
 	/* bob's list never shows it */
 	pu_call(&r, b, "GET", "/api/v1/projects?limit=200", NULL, NULL, NULL);
 	cr_expect_eq(r.status, 200);
@@ -797,15 +767,11 @@ Test(projects, readonly_role_reads_but_never_writes)
 	cr_expect_eq(r.status, 200);
 	cr_expect_eq(pu_int(r.json, "total"), 1);
 	resp_free(&r);
-	pu_call(&r, &ro, "POST", "/api/v1/projects", "{\"name\":\"no\"}", NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
-	pu_call(&r, &ro, "PATCH", path, "{\"name\":\"no\"}", NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
-	pu_call(&r, &ro, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
+	pu_expect_problem(&ro, "POST", "/api/v1/projects", "{\"name\":\"no\"}",
+	    NULL, NULL, 403, "forbidden");
+	pu_expect_problem(&ro, "PATCH", path, "{\"name\":\"no\"}", NULL, NULL,
+	    403, "forbidden");
+	pu_expect_problem(&ro, "DELETE", path, NULL, NULL, NULL, 403, "forbidden");
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM projects WHERE owner_id = '%s' "
 	    "AND name = 'ro' AND version = 1", ro.id), 1);
 }

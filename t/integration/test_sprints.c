@@ -188,13 +188,11 @@ Test(sprints, patch_fields_immutable_project_and_preconditions)
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM sprints WHERE id = '%s' AND project_id = '%s' "
 	    "AND version = 2 AND start_date = '2026-04-01'", id, pid), 1, "failed PATCHes changed nothing");
 
-	pu_call(&r, a, "PATCH", path, "{\"start_date\":\"2026-04-05\",\"end_date\":\"2026-04-30\"}",
-	    "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"version\":1}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path,
+	    "{\"start_date\":\"2026-04-05\",\"end_date\":\"2026-04-30\"}",
+	    "If-Match: \"1\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"version\":1}", NULL, NULL, 409,
+	    "version-conflict");
 	pu_call(&r, a, "PATCH", path, "{\"start_date\":\"2026-04-05\",\"end_date\":\"2026-04-30\","
 	    "\"version\":2}", "If-Match: \"2\"", NULL);
 	cr_expect_eq(r.status, 200, "%s", r.body);
@@ -225,9 +223,8 @@ Test(sprints, delete_detaches_tasks_and_lists)
 	alv = pu_sql_long("SELECT version FROM action_lists WHERE id = '%s'", al);
 
 	snprintf(path, sizeof(path), "/api/v1/sprints/%s", sid);
-	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"7\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "DELETE", path, NULL, "If-Match: \"7\"", NULL, 412,
+	    "precondition-failed");
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE sprint_id = '%s'", sid), 2);
 	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"1\"", NULL);
 	cr_assert_eq(r.status, 204, "%s", r.body);
@@ -244,12 +241,8 @@ Test(sprints, delete_detaches_tasks_and_lists)
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM action_lists WHERE id = '%s' "
 	    "AND sprint_id IS NULL AND project_id = '%s'", al, pid), 1);
 	cr_expect_eq(pu_sql_long("SELECT version FROM action_lists WHERE id = '%s'", al), alv + 1);
-	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, a, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", path, NULL, NULL, NULL, 404, "not-found");
+	pu_expect_problem(a, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
 }
 
 static int
@@ -485,19 +478,13 @@ Test(sprints, isolation_matrix)
 	h_expect_problem(&r, 404, "not-found");
 	cr_expect(strstr(r.body, "secret") == NULL);
 	resp_free(&r);
-	pu_call(&r, b, "PATCH", path, "{\"name\":\"mine\"}", NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "PATCH", path, "{\"name\":\"mine\",\"version\":1}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, b, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(b, "PATCH", path, "{\"name\":\"mine\"}", NULL, NULL,
+	    404, "not-found");
+	pu_expect_problem(b, "PATCH", path, "{\"name\":\"mine\",\"version\":1}",
+	    "If-Match: \"1\"", NULL, 404, "not-found");
+	pu_expect_problem(b, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
 	snprintf(path, sizeof(path), "/api/v1/sprints/%s/burndown", sid);
-	pu_call(&r, b, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(b, "GET", path, NULL, NULL, NULL, 404, "not-found");
 	pu_call(&r, b, "GET", "/api/v1/sprints?limit=200", NULL, NULL, NULL);
 	cr_expect_eq(r.status, 200);
 	cr_expect(strstr(r.body, sid) == NULL);

@@ -165,18 +165,13 @@ Test(tasks, create_get_etag_304_head_and_404)
 	cr_expect_not_null(pu_hdr(&r, "ETag"));
 	resp_free(&r);
 
-	pu_call(&r, a, "GET", "/api/v1/tasks/" NIL_UUID, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, a, "GET", "/api/v1/tasks/12345", NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", "/api/v1/tasks/not-a-uuid", "{}", NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, NULL, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 401, "unauthorized");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", "/api/v1/tasks/" NIL_UUID, NULL, NULL, NULL,
+	    404, "not-found");
+	pu_expect_problem(a, "GET", "/api/v1/tasks/12345", NULL, NULL, NULL,
+	    404, "not-found");
+	pu_expect_problem(a, "PATCH", "/api/v1/tasks/not-a-uuid", "{}", NULL,
+	    NULL, 404, "not-found");
+	pu_expect_problem(NULL, "GET", path, NULL, NULL, NULL, 401, "unauthorized");
 }
 
 Test(tasks, create_defaults_and_created_done)
@@ -294,12 +289,10 @@ Test(tasks, create_validation_names_each_field)
 	    pu_error_names(&r, "owner_id") && pu_error_names(&r, "foo"), "%s", r.body);
 	resp_free(&r);
 	/* malformed bodies */
-	pu_call(&r, a, "POST", "/api/v1/tasks", "{\"title\":", NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
-	pu_call(&r, a, "POST", "/api/v1/tasks", "[]", NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", "/api/v1/tasks", "{\"title\":", NULL, NULL,
+	    400, "malformed-request");
+	pu_expect_problem(a, "POST", "/api/v1/tasks", "[]", NULL, NULL, 400,
+	    "malformed-request");
 	{
 		const char *h[] = { "Content-Type: text/plain", NULL, NULL };
 		char auth[PU_TOKEN_MAX + 32];
@@ -450,9 +443,7 @@ Test(tasks, patch_changes_only_what_is_sent_and_null_clears)
 	cr_expect(pu_error_names(&r, "owner_id") && pu_error_names(&r, "version") &&
 	    pu_error_names(&r, "x"), "%s", r.body);
 	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, NULL, NULL, NULL, 400, "malformed-request");
 	cr_expect_str_eq(col(id, "version", v, sizeof(v)), "4", "failed PATCHes write nothing");
 }
 
@@ -559,9 +550,8 @@ Test(tasks, forbidden_transitions_are_409_and_change_nothing)
 			resp_free(&r);
 			/* PATCH follows the same table */
 			tpath(path, sizeof(path), id, NULL);
-			pu_call(&r, a, "PATCH", path, body, NULL, NULL);
-			h_expect_problem(&r, 409, "invalid-transition");
-			resp_free(&r);
+			pu_expect_problem(a, "PATCH", path, body, NULL, NULL,
+			    409, "invalid-transition");
 			cr_expect_str_eq(snapshot(a->id, after), before, "%s -> %s wrote", from, to);
 			n++;
 		}
@@ -612,9 +602,7 @@ Test(tasks, complete_toggles)
 	/* dropped: 409 */
 	task(a, "{\"title\":\"d\",\"status\":\"dropped\"}", id);
 	tpath(path, sizeof(path), id, "/complete");
-	pu_call(&r, a, "POST", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 409, "invalid-transition");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", path, NULL, NULL, NULL, 409, "invalid-transition");
 	cr_expect_str_eq(col(id, "status || version", v, sizeof(v)), "dropped1");
 }
 
@@ -695,21 +683,16 @@ Test(tasks, delete_and_if_match)
 
 	task(a, "{\"title\":\"delete me\"}", id);
 	tpath(path, sizeof(path), id, NULL);
-	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"2\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "DELETE", path, NULL, "If-Match: \"2\"", NULL, 412,
+	    "precondition-failed");
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE id = '%s'", id), 1);
 	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"1\"", NULL);
 	expect_status(&r, 204, "DELETE");
 	cr_expect_eq(r.body_len, 0);
 	resp_free(&r);
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE id = '%s'", id), 0);
-	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, a, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", path, NULL, NULL, NULL, 404, "not-found");
+	pu_expect_problem(a, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
 }
 
 Test(tasks, preconditions_412_and_version_conflict_409)
@@ -725,45 +708,35 @@ Test(tasks, preconditions_412_and_version_conflict_409)
 	expect_status(&r, 200, "If-Match current");
 	cr_expect_str_eq(pu_hdr(&r, "ETag") ? pu_hdr(&r, "ETag") : "", "\"2\"");
 	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"title\":\"stale\"}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"title\":\"stale\"}", "If-Match: \"99999999999\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"title\":\"weak\"}", "If-Match: W/\"2\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "POST", spath, "{\"status\":\"ready\"}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"title\":\"stale\",\"version\":1}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, "{\"title\":\"stale\"}",
+	    "If-Match: \"1\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"title\":\"stale\"}",
+	    "If-Match: \"99999999999\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"title\":\"weak\"}",
+	    "If-Match: W/\"2\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "POST", spath, "{\"status\":\"ready\"}",
+	    "If-Match: \"1\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path,
+	    "{\"title\":\"stale\",\"version\":1}", NULL, NULL, 409, "version-conflict");
 	/* If-Match checked first (412 before 409) */
-	pu_call(&r, a, "PATCH", path, "{\"version\":1}", "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
-	pu_call(&r, a, "PATCH", path, "{\"version\":1}", "If-Match: \"2\"", NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, "{\"version\":1}",
+	    "If-Match: \"1\"", NULL, 412, "precondition-failed");
+	pu_expect_problem(a, "PATCH", path, "{\"version\":1}",
+	    "If-Match: \"2\"", NULL, 409, "version-conflict");
 	/* a stale version wins over an invalid transition */
-	pu_call(&r, a, "POST", spath, "{\"status\":\"done\",\"version\":1}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", spath,
+	    "{\"status\":\"done\",\"version\":1}", NULL, NULL, 409, "version-conflict");
 	cr_expect_eq(pu_sql_long("SELECT version FROM tasks WHERE id = '%s'", id), 2);
 	pu_call(&r, a, "POST", spath, "{\"status\":\"ready\",\"version\":2}", "If-Match: *", NULL);
 	expect_status(&r, 200, "version and If-Match *");
 	cr_expect_eq(pu_int(r.json, "version"), 3);
 	resp_free(&r);
 	tpath(spath, sizeof(spath), id, "/complete");
-	pu_call(&r, a, "POST", spath, NULL, "If-Match: \"2\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", spath, NULL, "If-Match: \"2\"", NULL, 412,
+	    "precondition-failed");
 	tpath(spath, sizeof(spath), id, "/assign-project");
-	pu_call(&r, a, "POST", spath, "{\"project_id\":null,\"version\":2}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", spath,
+	    "{\"project_id\":null,\"version\":2}", NULL, NULL, 409, "version-conflict");
 	cr_expect_eq(pu_sql_long("SELECT version FROM tasks WHERE id = '%s'", id), 3);
 }
 
@@ -877,12 +850,10 @@ Test(tasks, concurrent_idempotent_creates_make_one_task)
 	resp_free(&r);
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE title = '%s'", title), 1);
 	snprintf(other, sizeof(other), "{\"title\":\"%s-other\"}", title);
-	pu_call(&r, a, "POST", "/api/v1/tasks", other, h, NULL);
-	h_expect_problem(&r, 422, "validation-error");
-	resp_free(&r);
-	pu_call(&r, a, "POST", "/api/v1/tasks", other, "Idempotency-Key: has space", NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", "/api/v1/tasks", other, h, NULL, 422,
+	    "validation-error");
+	pu_expect_problem(a, "POST", "/api/v1/tasks", other,
+	    "Idempotency-Key: has space", NULL, 400, "malformed-request");
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE title = '%s-other'", title), 0);
 }
 
@@ -1180,9 +1151,7 @@ Test(tasks, cursor_stays_stable_while_rows_are_inserted)
 	resp_free(&r);
 	cursor[5] = cursor[5] == 'A' ? 'B' : 'A';
 	snprintf(path, sizeof(path), "/api/v1/tasks?cursor=%s", cursor);
-	pu_call(&r, &u, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(&u, "GET", path, NULL, NULL, NULL, 400, "malformed-request");
 
 	/* titles too long to carry in a cursor still page correctly */
 	memset(t, 'm', 399);
@@ -1272,15 +1241,12 @@ Test(tasks, search_is_ranked_and_takes_any_text)
 	h_expect_problem(&r, 400, "malformed-request");
 	cr_expect(pu_error_names(&r, "q"));
 	resp_free(&r);
-	pu_call(&r, &u, "GET", "/api/v1/tasks/search?q=", NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(&u, "GET", "/api/v1/tasks/search?q=", NULL, NULL,
+	    NULL, 400, "malformed-request");
 	memset(path, 'x', 260);
 	memcpy(path, "/api/v1/tasks/search?q=", 23);
 	path[23 + 201] = '\0';
-	pu_call(&r, &u, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(&u, "GET", path, NULL, NULL, NULL, 400, "malformed-request");
 	pu_call(&r, &u, "GET", "/api/v1/tasks/search?q=zebra&status=new", NULL, NULL, NULL);
 	h_expect_problem(&r, 400, "malformed-request");
 	cr_expect(pu_error_names(&r, "status"));
@@ -1335,9 +1301,8 @@ Test(tasks, high_priority_lists_open_urgent_tasks_most_urgent_first)
 		snprintf(want, sizeof(want), "%s,%s,%s,%s,%s", t[3], t[2], t[1], t[0], t[7]);
 		cr_expect_str_eq(walk, want, "cursor walk");
 
-		pu_call(&r, &u, "GET", "/api/v1/tasks/high-priority?status=new", NULL, NULL, NULL);
-		h_expect_problem(&r, 400, "malformed-request");
-		resp_free(&r);
+		pu_expect_problem(&u, "GET",
+		    "/api/v1/tasks/high-priority?status=new", NULL, NULL, NULL, 400, "malformed-request");
 	}
 }
 
@@ -1356,12 +1321,10 @@ Test(tasks, fixed_paths_are_not_ids)
 	snprintf(allow, sizeof(allow), "%s", pu_hdr(&r, "Allow") ? pu_hdr(&r, "Allow") : "");
 	cr_expect(strstr(allow, "GET") != NULL && strstr(allow, "PATCH") == NULL, "%s", allow);
 	resp_free(&r);
-	pu_call(&r, a, "PUT", "/api/v1/tasks/" NIL_UUID, "{}", NULL, NULL);
-	h_expect_problem(&r, 405, "method-not-allowed");
-	resp_free(&r);
-	pu_call(&r, a, "GET", "/api/v1/tasks/" NIL_UUID "/status", NULL, NULL, NULL);
-	h_expect_problem(&r, 405, "method-not-allowed");
-	resp_free(&r);
+	pu_expect_problem(a, "PUT", "/api/v1/tasks/" NIL_UUID, "{}", NULL, NULL,
+	    405, "method-not-allowed");
+	pu_expect_problem(a, "GET", "/api/v1/tasks/" NIL_UUID "/status", NULL,
+	    NULL, NULL, 405, "method-not-allowed");
 }
 
 Test(tasks, readonly_role_reads_but_cannot_write)
@@ -1378,13 +1341,10 @@ Test(tasks, readonly_role_reads_but_cannot_write)
 	pu_call(&r, &ro, "GET", "/api/v1/tasks/search?q=x", NULL, NULL, NULL);
 	expect_status(&r, 200, "readonly search");
 	resp_free(&r);
-	pu_call(&r, &ro, "POST", "/api/v1/tasks", "{\"title\":\"no\"}", NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
+	pu_expect_problem(&ro, "POST", "/api/v1/tasks", "{\"title\":\"no\"}",
+	    NULL, NULL, 403, "forbidden");
 	tpath(path, sizeof(path), NIL_UUID, "/complete");
-	pu_call(&r, &ro, "POST", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
+	pu_expect_problem(&ro, "POST", path, NULL, NULL, NULL, 403, "forbidden");
 	cr_expect_str_eq(snapshot(ro.id, after), before);
 }
 

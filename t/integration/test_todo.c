@@ -142,36 +142,27 @@ Test(todo, another_users_id_is_403_before_anything_else)
 		}
 	}
 	/* the owner's own path with the other user's task: 404 */
-	pu_call(&r, &own, "GET", todo_path(path, sizeof(path), own.id, oid, NULL), NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, &own, "PUT", path, "{\"title\":\"mine\"}", NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, &own, "DELETE", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
-	pu_call(&r, &own, "PATCH", todo_path(path, sizeof(path), own.id, oid, "/complete"), NULL,
-	    NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(&own, "GET", todo_path(path, sizeof(path), own.id,
+	    oid, NULL), NULL, NULL, NULL, 404, "not-found");
+	pu_expect_problem(&own, "PUT", path, "{\"title\":\"mine\"}", NULL, NULL,
+	    404, "not-found");
+	pu_expect_problem(&own, "DELETE", path, NULL, NULL, NULL, 404, "not-found");
+	pu_expect_problem(&own, "PATCH", todo_path(path, sizeof(path), own.id,
+	    oid, "/complete"), NULL,
+	    NULL, NULL, 404, "not-found");
 	/* an id that is not a UUID cannot be the caller's: 403 too; no token is 401 */
-	pu_call(&r, &own, "GET", "/api/alice/tasks", NULL, NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
-	pu_call(&r, &own, "PUT", "/api/alice/tasks/00000000-0000-4000-8000-000000000000",
-	    "{\"title\":\"x\"}", NULL, NULL);
-	h_expect_problem(&r, 403, "forbidden");
-	resp_free(&r);
+	pu_expect_problem(&own, "GET", "/api/alice/tasks", NULL, NULL, NULL,
+	    403, "forbidden");
+	pu_expect_problem(&own, "PUT",
+	    "/api/alice/tasks/00000000-0000-4000-8000-000000000000",
+	    "{\"title\":\"x\"}", NULL, NULL, 403, "forbidden");
 	/* the v1 surface keeps its own answers: PUT is not one of its methods */
-	pu_call(&r, &own, "PUT", "/api/v1/tasks/00000000-0000-4000-8000-000000000000",
-	    "{\"title\":\"x\"}", NULL, NULL);
-	h_expect_problem(&r, 405, "method-not-allowed");
-	resp_free(&r);
-	pu_call(&r, NULL, "GET", todo_path(path, sizeof(path), own.id, NULL, NULL), NULL, NULL,
-	    NULL);
-	h_expect_problem(&r, 401, "unauthorized");
-	resp_free(&r);
+	pu_expect_problem(&own, "PUT",
+	    "/api/v1/tasks/00000000-0000-4000-8000-000000000000",
+	    "{\"title\":\"x\"}", NULL, NULL, 405, "method-not-allowed");
+	pu_expect_problem(NULL, "GET", todo_path(path, sizeof(path), own.id,
+	    NULL, NULL), NULL, NULL,
+	    NULL, 401, "unauthorized");
 	/* the upper-case spelling of one's own id is one's own id */
 	{
 		char up[40];
@@ -293,12 +284,9 @@ Test(todo, create_validation)
 	pu_call(&r, a, "POST", path, "{\"title\":\"x\",\"user_id\":\"" NIL_UUID "\"}", NULL, NULL);
 	cr_expect(strstr(r.body, "is read-only") != NULL, "%s", r.body);
 	resp_free(&r);
-	pu_call(&r, a, "POST", path, "{\"title\"", NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
-	pu_call(&r, a, "POST", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 400, "malformed-request");
-	resp_free(&r);
+	pu_expect_problem(a, "POST", path, "{\"title\"", NULL, NULL, 400,
+	    "malformed-request");
+	pu_expect_problem(a, "POST", path, NULL, NULL, NULL, 400, "malformed-request");
 	cr_expect_str_eq(snapshot(a->id, after), before, "nothing created");
 }
 
@@ -477,9 +465,8 @@ Test(todo, complete_toggles_get_etag_and_delete)
 	cr_expect_str_eq(pu_hdr(&r, "ETag") ? pu_hdr(&r, "ETag") : "", "\"2\"");
 	resp_free(&r);
 	cr_expect_str_eq(v1_raw(a, id, "status", v, sizeof(v)), "\"done\"");
-	pu_call(&r, a, "PATCH", path, "{\"version\":1}", NULL, NULL);
-	h_expect_problem(&r, 409, "version-conflict");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", path, "{\"version\":1}", NULL, NULL, 409,
+	    "version-conflict");
 	pu_call(&r, a, "PATCH", path, "{\"version\":2}", NULL, NULL);
 	expect_status(&r, 200, "toggle off");
 	cr_expect_str_eq(pu_raw(r.json, "completed"), "false");
@@ -499,22 +486,18 @@ Test(todo, complete_toggles_get_etag_and_delete)
 	cr_expect_str_eq(pu_hdr(&r, "ETag") ? pu_hdr(&r, "ETag") : "", "\"3\"");
 	resp_free(&r);
 
-	pu_call(&r, a, "DELETE", path, NULL, "If-Match: \"1\"", NULL);
-	h_expect_problem(&r, 412, "precondition-failed");
-	resp_free(&r);
+	pu_expect_problem(a, "DELETE", path, NULL, "If-Match: \"1\"", NULL, 412,
+	    "precondition-failed");
 	pu_call(&r, a, "DELETE", path, NULL, NULL, NULL);
 	expect_status(&r, 204, "DELETE");
 	resp_free(&r);
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE id = '%s'", id), 0);
-	pu_call(&r, a, "GET", path, NULL, NULL, NULL);
-	h_expect_problem(&r, 404, "not-found");
-	resp_free(&r);
+	pu_expect_problem(a, "GET", path, NULL, NULL, NULL, 404, "not-found");
 
 	v1_task(a, "{\"title\":\"dropped\",\"status\":\"dropped\"}", id);
-	pu_call(&r, a, "PATCH", todo_path(path, sizeof(path), a->id, id, "/complete"), NULL, NULL,
-	    NULL);
-	h_expect_problem(&r, 409, "invalid-transition");
-	resp_free(&r);
+	pu_expect_problem(a, "PATCH", todo_path(path, sizeof(path), a->id, id,
+	    "/complete"), NULL, NULL,
+	    NULL, 409, "invalid-transition");
 }
 
 Test(todo, list_filters_paging_and_search)
