@@ -177,6 +177,7 @@ http_parse_head(struct req *r, size_t body_limit)
 	r->if_match = param(r, "HTTP_IF_MATCH");
 	r->if_none_match = param(r, "HTTP_IF_NONE_MATCH");
 	r->idempotency_key = param(r, "HTTP_IDEMPOTENCY_KEY");
+	r->prefer = param(r, "HTTP_PREFER");
 	r->cookie = param(r, "HTTP_COOKIE");
 	r->remote_addr = param(r, "REMOTE_ADDR");
 	r->user_agent = param(r, "HTTP_USER_AGENT");
@@ -472,6 +473,25 @@ etag_parse(const char *s, size_t n, bool weak_ok, long *v)
 	}
 	*v = x;
 	return true;
+}
+
+bool
+http_prefers(const struct req *r, const char *pref)
+{
+	const char	*p = r->prefer;
+	size_t		 n = strlen(pref), len;
+
+	/* Prefer: a, b=c; param, ...  (RFC 7240): compare whole preferences */
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		len = strcspn(p, ",;");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && strncasecmp(p, pref, n) == 0)
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
 }
 
 int

@@ -56,6 +56,7 @@ struct req {
 	const char		*if_match;
 	const char		*if_none_match;
 	const char		*idempotency_key;
+	const char		*prefer;	/* Prefer (RFC 7240) or NULL */
 	const char		*cookie;
 	const char		*remote_addr;
 	const char		*user_agent;
@@ -124,6 +125,8 @@ void	 http_etag(struct req *r, long version);
  * -1 when it is not one strong ETag of ours.
  */
 int	 http_if_match(const struct req *r, long *version);
+/* Whether the request's Prefer header holds the preference pref ("a=b"). */
+bool	 http_prefers(const struct req *r, const char *pref);
 /* True when If-None-Match names version (or "*"): answer 304. */
 bool	 http_not_modified(const struct req *r, long version);
 /* The value of cookie name into dst; NULL if absent or too long. */

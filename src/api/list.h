@@ -10,7 +10,8 @@
 
 #define LIST_LIMIT_DEFAULT	50
 #define LIST_LIMIT_MAX		200
-#define LIST_CURSOR_MAX		512
+/* a 500-character title as a keyset key, every character escaped */
+#define LIST_CURSOR_MAX		4400
 
 struct list_page {
 	long	 limit;
@@ -31,5 +32,9 @@ int	list_parse_page(struct req *r, struct list_page *p, bool cursor_ok);
  */
 int	list_respond(struct req *r, const struct list_page *p, json_object *items,
 	    long total, const char *next_cursor);
+/* The same, saying whether total is exact ("total_exact"). */
+int	list_respond_counted(struct req *r, const struct list_page *p,
+	    json_object *items, long total, bool total_exact,
+	    const char *next_cursor);
 
 #endif

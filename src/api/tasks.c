@@ -91,9 +91,122 @@ static const struct db_stmt st_delete = { "tasks_delete",
 	"  AND ($3::integer IS NULL OR t.version = $3::integer) RETURNING t.id) "
 	"SELECT cur.version, d.id FROM cur LEFT JOIN d ON true", 3, 0 };
 
-static const struct db_stmt st_page = { "tasks_page",
-	"SELECT total, item, sort_key, item_id FROM taskman_task_page($1::uuid, "
-	"$2::jsonb, $3::text, $4::jsonb, $5::uuid, $6::integer, $7::integer, $8::text)",
+/*
+ * Lists without a tag or text filter: one prepared statement per sort
+ * order and direction, for the first page and for a page after a cursor,
+ * each a plan that never changes (docs/TASKS-INDEXES.md).  For every scope
+ * the caller sees (taskman_my_scopes(): their own id for personal tasks,
+ * their projects) one index scan in the list's order fetches at most
+ * limit + offset + 1 rows; the merge of those heads is the page.  The
+ * filters are "$n IS NULL OR ..." conditions on the rows of the scan.
+ * total counts at most $9 rows (NULL: all of them).
+ *
+ * $1 status[], $2 priority[], $3 project_id, $4 sprint_id, $5 due_before,
+ * $6 due_after, $7 updated_since, $8 owner_id (the todo surface: own
+ * tasks only), $9 count limit or NULL, $10 limit, $11 offset, $12 todo
+ * view?; after a cursor also $13 its key values (JSON array), $14 its id.
+ * Rows: (total, item, sort key JSON, id), at most limit + 1; an empty
+ * page is one row with a NULL item.
+ */
+#define LIST_SCOPES \
+	"(SELECT s.scope FROM unnest(taskman_my_scopes()) s(scope) " \
+	"  WHERE $3::uuid IS NULL OR s.scope = $3::uuid) s CROSS JOIN LATERAL "
+#define LIST_FILTERS \
+	" AND ($1::text[] IS NULL OR t.status = ANY ($1::text[]))" \
+	" AND ($2::text[] IS NULL OR t.priority = ANY ($2::text[]))" \
+	" AND ($3::uuid IS NULL OR t.project_id = $3::uuid)" \
+	" AND ($4::uuid IS NULL OR t.sprint_id = $4::uuid)" \
+	" AND ($5::timestamptz IS NULL OR t.due_at < $5::timestamptz)" \
+	" AND ($6::timestamptz IS NULL OR t.due_at >= $6::timestamptz)" \
+	" AND ($7::timestamptz IS NULL OR t.updated_at >= $7::timestamptz)" \
+	" AND ($8::uuid IS NULL OR t.owner_id = $8::uuid)"
+#define LIST_SQL(ORD, CUR, OUTS, XF) \
+	"SELECT c.total, CASE WHEN t.id IS NULL THEN NULL WHEN $12::boolean " \
+	"  THEN taskman_todo_json(t) ELSE taskman_task_json(t) END::text, " \
+	"  json_build_array(" OUTS ")::text, t.id " \
+	"FROM (SELECT count(*) AS total FROM (SELECT 1 FROM " LIST_SCOPES \
+	"  (SELECT 1 FROM tasks t WHERE t.scope = s.scope" LIST_FILTERS XF \
+	"   LIMIT $9::bigint) x LIMIT $9::bigint) c) c " \
+	"LEFT JOIN (SELECT t.* FROM " LIST_SCOPES \
+	"  (SELECT t.* FROM tasks t WHERE t.scope = s.scope" LIST_FILTERS XF CUR \
+	"   ORDER BY " ORD " LIMIT $10::integer + $11::integer + 1) t " \
+	"  ORDER BY " ORD " LIMIT $10::integer + 1 OFFSET $11::integer) t ON true " \
+	"ORDER BY " ORD
+
+/* Sort keys: "no due date" last both ways (CASE: leakproof, see 0003). */
+#define DUE_ASC	"(CASE WHEN t.due_at IS NULL THEN 'infinity'::timestamptz ELSE t.due_at END)"
+#define DUE_DESC "(CASE WHEN t.due_at IS NULL THEN '-infinity'::timestamptz ELSE t.due_at END)"
+/* due filters also bound the sort key, so the scan starts at the bound */
+#define DUE_BOUNDS(K) \
+	" AND " K " >= coalesce($6::timestamptz, '-infinity')" \
+	" AND " K " <= coalesce($5::timestamptz, 'infinity')"
+#define URGENT_XF \
+	" AND t.priority IN ('p0', 'p1') AND t.status NOT IN ('done', 'dropped')"
+#define K0	"($13::jsonb ->> 0)"
+#define CUR1(EXPR, OP, CAST) " AND (" EXPR ", t.id) " OP " (" CAST ", $14::uuid)"
+#define TS(x)	"(" x ")::timestamptz"
+
+/* One sort direction: its first-page and after-cursor statements. */
+#define LIST_PAIR(NAME, ORD, CUR, OUTS, XF) \
+	{ NAME, LIST_SQL(ORD, "", OUTS, XF), 12, 0 }, \
+	{ NAME "_after", LIST_SQL(ORD, CUR, OUTS, XF), 14, 0 }
+
+static const struct list_stmts {
+	const char		*sort;		/* as in the query, '-' = descending */
+	struct db_stmt		 first, after;
+} list_stmts[] = {
+	{ "created_at", LIST_PAIR("tasks_list_created",
+	    "t.created_at, t.id", CUR1("t.created_at", ">", TS(K0)),
+	    "taskman_ts_key(t.created_at)", "") },
+	{ "-created_at", LIST_PAIR("tasks_list_created_desc",
+	    "t.created_at DESC, t.id DESC", CUR1("t.created_at", "<", TS(K0)),
+	    "taskman_ts_key(t.created_at)", "") },
+	{ "updated_at", LIST_PAIR("tasks_list_updated",
+	    "t.updated_at, t.id", CUR1("t.updated_at", ">", TS(K0)),
+	    "taskman_ts_key(t.updated_at)", "") },
+	{ "-updated_at", LIST_PAIR("tasks_list_updated_desc",
+	    "t.updated_at DESC, t.id DESC", CUR1("t.updated_at", "<", TS(K0)),
+	    "taskman_ts_key(t.updated_at)", "") },
+	{ "due_at", LIST_PAIR("tasks_list_due",
+	    DUE_ASC ", t.id", CUR1(DUE_ASC, ">", TS(K0)),
+	    "taskman_ts_key(" DUE_ASC ")", DUE_BOUNDS(DUE_ASC)) },
+	{ "-due_at", LIST_PAIR("tasks_list_due_desc",
+	    DUE_DESC " DESC, t.id DESC", CUR1(DUE_DESC, "<", TS(K0)),
+	    "taskman_ts_key(" DUE_DESC ")", DUE_BOUNDS(DUE_DESC)) },
+	{ "priority", LIST_PAIR("tasks_list_priority",
+	    "t.priority, t.id", CUR1("t.priority", ">", K0), "t.priority", "") },
+	{ "-priority", LIST_PAIR("tasks_list_priority_desc",
+	    "t.priority DESC, t.id DESC", CUR1("t.priority", "<", K0), "t.priority", "") },
+	{ "title", LIST_PAIR("tasks_list_title",
+	    "(t.title COLLATE \"C\"), t.id",
+	    CUR1("(t.title COLLATE \"C\")", ">", "(" K0 " COLLATE \"C\")"), "t.title", "") },
+	{ "-title", LIST_PAIR("tasks_list_title_desc",
+	    "(t.title COLLATE \"C\") DESC, t.id DESC",
+	    CUR1("(t.title COLLATE \"C\")", "<", "(" K0 " COLLATE \"C\")"), "t.title", "") },
+	/* /tasks/high-priority: open p0/p1 by priority, due date, age */
+	{ "urgent", LIST_PAIR("tasks_list_urgent",
+	    "t.priority, " DUE_ASC ", t.created_at, t.id",
+	    " AND (t.priority, " DUE_ASC ", t.created_at, t.id) > (" K0 ", "
+	    TS("$13::jsonb ->> 1") ", " TS("$13::jsonb ->> 2") ", $14::uuid)",
+	    "t.priority, taskman_ts_key(" DUE_ASC "), taskman_ts_key(t.created_at)",
+	    URGENT_XF) },
+	{ NULL, { NULL, NULL, 0, 0 }, { NULL, NULL, 0, 0 } }
+};
+
+/*
+ * Lists with a tag or text filter, and /tasks/search: the page's ids from
+ * taskman_task_find() (schema 0005: GIN indexes, SECURITY DEFINER), each
+ * row then read here under row-level security -- a row the caller may not
+ * see comes back NULL and is left out.  $1 filter, $2 sort, $3 cursor
+ * keys, $4 cursor id, $5 limit, $6 offset, $7 count/rank cap or NULL,
+ * $8 todo view?
+ */
+static const struct db_stmt st_find = { "tasks_find",
+	"SELECT f.total, CASE WHEN t.id IS NULL THEN NULL WHEN $8::boolean "
+	"  THEN taskman_todo_json(t) ELSE taskman_task_json(t) END::text, "
+	"  f.sort_key::text, f.id "
+	"FROM taskman_task_find($1::jsonb, $2::text, $3::jsonb, $4::uuid, $5::integer, "
+	"  $6::integer, $7::integer) f LEFT JOIN tasks t ON t.id = f.id ORDER BY f.pos",
 	8, 0 };
 
 static const char *const statuses[] = { "new", "ready", "in_progress", "blocked",
@@ -626,8 +739,9 @@ cursor_value_ok(char k, json_object *v)
 }
 
 /*
- * Decodes cursor for sort: the key values as JSON text into keys (""
- * when the cursor carries only the id) and the id.  Returns 0 or -1.
+ * Decodes cursor for sort: its key values as JSON text into keys and its
+ * id.  Returns 0 or -1.  The cursor always carries the key, so a page
+ * after a row that was deleted since continues after that key.
  */
 static int
 cursor_decode(const char *cursor, const char *sort, char *keys, size_t keyslen,
@@ -646,86 +760,167 @@ cursor_decode(const char *cursor, const char *sort, char *keys, size_t keyslen,
 	    !json_object_object_get_ex(o, "s", &s) || !json_object_is_type(s, json_type_string) ||
 	    strcmp(json_object_get_string(s), sort) != 0 ||
 	    !json_object_object_get_ex(o, "i", &i) || !json_object_is_type(i, json_type_string) ||
-	    !valid_uuid(json_object_get_string(i), (size_t)json_object_get_string_len(i)))
+	    !valid_uuid(json_object_get_string(i), (size_t)json_object_get_string_len(i)) ||
+	    !json_object_object_get_ex(o, "k", &k) || !json_object_is_type(k, json_type_array) ||
+	    (int)json_object_array_length(k) != si->nkeys)
+		goto out;
+	for (j = 0; j < si->nkeys; j++)
+		if (!cursor_value_ok(si->kinds[j], json_object_array_get_idx(k, j)))
+			goto out;
+	t = json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN);
+	if (strlen(t) >= keyslen)
 		goto out;
 	snprintf(id, HTTP_UUID_LEN + 1, "%s", json_object_get_string(i));
-	keys[0] = '\0';
-	if (json_object_object_get_ex(o, "k", &k)) {
-		if (!json_object_is_type(k, json_type_array) ||
-		    (int)json_object_array_length(k) != si->nkeys)
-			goto out;
-		for (j = 0; j < si->nkeys; j++)
-			if (!cursor_value_ok(si->kinds[j], json_object_array_get_idx(k, j)))
-				goto out;
-		t = json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN);
-		if (strlen(t) >= keyslen)
-			goto out;
-		snprintf(keys, keyslen, "%s", t);
-	}
+	snprintf(keys, keyslen, "%s", t);
 	rc = 0;
 out:
 	json_object_put(o);
 	return rc;
 }
 
-/* The cursor after the row with key (JSON array text) and id, into out. */
+/*
+ * The cursor after the row with key (JSON array text) and id, into out.
+ * LIST_CURSOR_MAX fits the longest key (a 500-character title, every
+ * character escaped), so this never has to leave the key out.
+ */
 static void
 cursor_encode(const char *sort, const char *key, const char *id, char *out,
     size_t outlen)
 {
 	json_object	*o = json_object_new_object();
 	const char	*t;
-	size_t		 n;
 
 	json_object_object_add(o, "s", json_object_new_string(sort));
 	json_object_object_add(o, "i", json_object_new_string(id));
 	json_object_object_add(o, "k", json_from_db(key));
 	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	n = strlen(t);
-	if (4 * ((n + 2) / 3) + 1 > outlen) {
-		/* too long to carry the key (a long title): the id will do */
-		json_object_object_del(o, "k");
-		t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		n = strlen(t);
-	}
-	if (jwt_b64url_encode((const unsigned char *)t, n, out, outlen) < 0)
+	if (jwt_b64url_encode((const unsigned char *)t, strlen(t), out, outlen) < 0)
 		out[0] = '\0';
 	json_object_put(o);
 }
 
-int
-tasks_do_page(struct req *r, const char *filter, const char *sort,
-    const struct list_page *p, enum tasks_view view, struct tasks_page *out)
+/* A filter's string value, or NULL. */
+static const char *
+fstr(json_object *filter, const char *key)
 {
-	struct db_user	 as = as_caller(r);
-	const char	*v[8];
-	char		 keys[LIST_CURSOR_MAX], id[HTTP_UUID_LEN + 1];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	int		 i, n, nitems = 0, st = 0;
+	json_object *v;
+
+	return json_object_object_get_ex(filter, key, &v) &&
+	    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * A filter's array of whitelisted words as a PostgreSQL array literal into
+ * buf ({"a","b"}: the words were checked against fixed lists), or NULL.
+ */
+static const char *
+farray(json_object *filter, const char *key, char *buf, size_t len)
+{
+	json_object	*a;
+	size_t		 i, n, used = 0;
+	int		 w;
+
+	if (!json_object_object_get_ex(filter, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	n = json_object_array_length(a);
+	buf[used++] = '{';
+	for (i = 0; i < n && used < len; i++) {
+		w = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(a, i)));
+		if (w < 0 || (size_t)w >= len - used)
+			return NULL;
+		used += (size_t)w;
+	}
+	if (used + 2 > len)
+		return NULL;
+	buf[used++] = '}';
+	buf[used] = '\0';
+	return buf;
+}
+
+static const struct list_stmts *
+list_stmts_find(const char *sort)
+{
+	const struct list_stmts *l;
+
+	for (l = list_stmts; l->sort != NULL; l++)
+		if (strcmp(l->sort, sort) == 0)
+			return l;
+	return NULL;
+}
+
+int
+tasks_do_page(struct req *r, json_object *filter, const char *sort,
+    const struct list_page *p, enum tasks_view view, long cap,
+    struct tasks_page *out)
+{
+	struct db_user		 as = as_caller(r);
+	const struct list_stmts	*ls = NULL;
+	const struct db_stmt	*st;
+	const char		*v[14], *ftext;
+	char			 keys[LIST_CURSOR_MAX], id[HTTP_UUID_LEN + 1];
+	char			 stat[128], prio[32], capbuf[24], before[40];
+	const char		*todo = view == TASKS_TODO ? "true" : "false";
+	PGresult		*res = NULL;
+	enum db_status		 s;
+	int			 i, n, nitems = 0, rc = 0;
+	bool			 after = p->cursor[0] != '\0';
 
 	memset(out, 0, sizeof(*out));
-	v[3] = v[4] = NULL;
-	if (p->cursor[0] != '\0') {
-		if (cursor_decode(p->cursor, sort, keys, sizeof(keys), id) != 0)
-			return bad_param(r, "cursor", "is not a cursor of this list and sort");
-		v[3] = keys[0] != '\0' ? keys : NULL;
-		v[4] = id;
+	out->total_exact = true;
+	if (after && cursor_decode(p->cursor, sort, keys, sizeof(keys), id) != 0)
+		return bad_param(r, "cursor", "is not a cursor of this list and sort");
+	/* the todo surface shows only the caller's own tasks (API.md 6) */
+	if (view == TASKS_TODO)
+		json_object_object_add(filter, "owner_id", json_object_new_string(r->user.id));
+	if (cap > 0)
+		snprintf(capbuf, sizeof(capbuf), "%ld", cap + 1);
+
+	if (fstr(filter, "tag") != NULL || fstr(filter, "q") != NULL ||
+	    (ls = list_stmts_find(sort)) == NULL) {
+		ftext = json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN);
+		if (cap > 0)
+			snprintf(capbuf, sizeof(capbuf), "%ld", cap);
+		v[0] = ftext;
+		v[1] = sort;
+		v[2] = after ? keys : NULL;
+		v[3] = after ? id : NULL;
+		v[4] = p->limit_s;
+		v[5] = p->offset_s;
+		v[6] = cap > 0 ? capbuf : NULL;
+		v[7] = todo;
+		st = &st_find;
+	} else {
+		v[0] = farray(filter, "status", stat, sizeof(stat));
+		v[1] = farray(filter, "priority", prio, sizeof(prio));
+		v[2] = fstr(filter, "project_id");
+		v[3] = fstr(filter, "sprint_id");
+		v[4] = fstr(filter, "due_before");
+		if (v[4] == NULL && fstr(filter, "due_before_date") != NULL) {
+			/* on or before that UTC day: PostgreSQL reads 24:00 */
+			snprintf(before, sizeof(before), "%s 24:00:00+00",
+			    fstr(filter, "due_before_date"));
+			v[4] = before;
+		}
+		v[5] = fstr(filter, "due_after");
+		v[6] = fstr(filter, "updated_since");
+		v[7] = fstr(filter, "owner_id");
+		v[8] = cap > 0 ? capbuf : NULL;
+		v[9] = p->limit_s;
+		v[10] = p->offset_s;
+		v[11] = todo;
+		v[12] = after ? keys : NULL;
+		v[13] = after ? id : NULL;
+		st = after ? &ls->after : &ls->first;
 	}
-	v[0] = r->user.id;
-	v[1] = filter;
-	v[2] = sort;
-	v[5] = p->limit_s;
-	v[6] = p->offset_s;
-	v[7] = view == TASKS_TODO ? "todo" : "v1";
-	if ((s = db_exec(&r->app->db, &as, &st_page, v, &res)) != DB_OK)
+	if ((s = db_exec(&r->app->db, &as, st, v, &res)) != DB_OK)
 		return http_db_problem(r, s);
 	n = PQntuples(res);
-	out->total = n > 0 ? atol(PQgetvalue(res, 0, 0)) : 0;
-	if (out->total < 0) {
-		st = bad_param(r, "cursor", "points at a task that no longer exists; "
-		    "start again without it");
-		goto out;
+	out->total = n > 0 && !PQgetisnull(res, 0, 0) ? atol(PQgetvalue(res, 0, 0)) : 0;
+	if (cap > 0 && out->total > cap) {
+		out->total = cap;
+		out->total_exact = false;
 	}
 	out->items = json_object_new_array();
 	for (i = 0; i < n && i < p->limit; i++) {
@@ -735,13 +930,12 @@ tasks_do_page(struct req *r, const char *filter, const char *sort,
 		nitems++;
 	}
 	/* a row beyond the page: there is a next one, after the last shown */
-	if (n > p->limit && nitems == p->limit && !PQgetisnull(res, p->limit, 1))
+	if (n > p->limit && nitems == p->limit && !PQgetisnull(res, p->limit, 3))
 		cursor_encode(sort, PQgetvalue(res, nitems - 1, 2),
 		    PQgetvalue(res, nitems - 1, 3), out->next_cursor,
 		    sizeof(out->next_cursor));
-out:
 	PQclear(res);
-	return st;
+	return rc;
 }
 
 /* A comma list of values from allowed, into a new JSON array; NULL if bad. */
@@ -843,20 +1037,27 @@ read_filters(struct req *r, json_object *filter)
 	return st;
 }
 
-/* Runs a v1 list and answers with the list envelope. */
+/*
+ * Runs a v1 list and answers with the list envelope.  total is exact up
+ * to TASKS_COUNT_CAP rows, beyond that TASKS_COUNT_CAP with total_exact
+ * false; "Prefer: count=exact" (RFC 7240, as PostgREST spells it) asks for
+ * the exact figure, which costs a scan of every matching row.
+ */
 static int
 respond_page(struct req *r, json_object *filter, const char *sort,
     const struct list_page *p)
 {
 	struct tasks_page	 pg;
+	bool			 exact = http_prefers(r, "count=exact");
 	int			 st;
 
-	st = tasks_do_page(r, json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN),
-	    sort, p, TASKS_V1, &pg);
-	if (st == 0)
-		st = list_respond(r, p, pg.items, pg.total,
-		    pg.next_cursor[0] != '\0' ? pg.next_cursor : NULL);
-	return st;
+	st = tasks_do_page(r, filter, sort, p, TASKS_V1, exact ? 0 : TASKS_COUNT_CAP, &pg);
+	if (st != 0)
+		return st;
+	if (exact)
+		http_header(r, "Preference-Applied", "count=exact");
+	return list_respond_counted(r, p, pg.items, pg.total, pg.total_exact,
+	    pg.next_cursor[0] != '\0' ? pg.next_cursor : NULL);
 }
 
 int
