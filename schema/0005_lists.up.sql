@@ -32,9 +32,10 @@ DROP INDEX tasks_owner_created_idx, tasks_owner_updated_idx, tasks_owner_due_idx
            tasks_search_idx, tasks_open_urgent_idx, tasks_owner_due_asc_idx,
            tasks_owner_due_desc_idx, tasks_owner_title_c_idx, tasks_open_urgent_order_idx;
 
--- Default sort; status and priority included so capped counts with those
--- filters and project metrics (counts by status) are index-only scans.
-CREATE INDEX tasks_scope_created_idx ON tasks (scope, created_at, id) INCLUDE (status, priority);
+-- Default sort.  owner_id (which the row-level-security policy reads),
+-- status and priority are included so that capped counts, also with those
+-- filters, and project metrics (counts by status) are index-only scans.
+CREATE INDEX tasks_scope_created_idx ON tasks (scope, created_at, id) INCLUDE (owner_id, status, priority);
 CREATE INDEX tasks_scope_updated_idx ON tasks (scope, updated_at, id);
 -- "No due date" last both ways; CASE, not coalesce(), so that the planner
 -- may use the key as an index condition under RLS (CASE is leakproof).
@@ -78,7 +79,7 @@ CREATE POLICY tasks_owner_reads ON tasks FOR SELECT TO CURRENT_USER USING (true)
 -- taskman_task_find: one page of ids for a list with a tag or text filter
 -- (and /tasks/search, sort 'rank').  Rows (pos, id, sort_key, total) in
 -- page order, at most p_limit + 1 (one more says there is a next page);
--- no page row at all: one row (0, NULL, NULL, total).
+-- no page row at all: one row (n, NULL, NULL, total).
 --
 --   p_filter  as taskman_task_page() took it (validated by the worker):
 --             status, priority (arrays), project_id, sprint_id, tag,
@@ -216,30 +217,24 @@ BEGIN
     END CASE;
 
     IF s = 'rank' THEN
-        -- Rank at most p_cap matches (the GIN index finds them per scope,
-        -- in table order), then page through them by (rank desc, id).
-        EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM unnest($1) s(scope) CROSS JOIN LATERAL '
-             || '(SELECT 1 FROM tasks t WHERE t.scope = s.scope' || w || ' LIMIT $13) x LIMIT $13) c'
-           INTO v_total
-          USING v_scopes, v_status, v_priority, v_project, v_sprint, v_tag,
-                v_before, v_after, v_since, v_q, v_owner, p_after,
-                CASE WHEN p_cap IS NULL THEN NULL ELSE p_cap + 1 END;
+        -- One scan: at most p_cap + 1 matches (the GIN index finds them per
+        -- scope, in table order) are counted, p_cap of them ranked, and the
+        -- page taken by (rank desc, id).  Without p_cap every match is.
         IF p_after IS NOT NULL THEN
             cur := ' WHERE (t.rank < ($12 ->> 0)::real OR (t.rank = ($12 ->> 0)::real AND t.id > $14))';
         END IF;
         RETURN QUERY EXECUTE
-            'SELECT (row_number() OVER ())::integer, t.id, json_build_array(t.rank), $16::bigint FROM ('
-            || 'SELECT t.id, t.rank FROM (SELECT t.id, ts_rank(t.search, websearch_to_tsquery(''english'', $10)) AS rank '
-            || 'FROM unnest($1) s(scope) CROSS JOIN LATERAL (SELECT t.id, t.search FROM tasks t WHERE t.scope = s.scope'
-            || w || ' LIMIT $13) t LIMIT $13) t' || cur
-            || ' ORDER BY t.rank DESC, t.id LIMIT $15 + 1 OFFSET $17) t'
+            'WITH m AS MATERIALIZED (SELECT t.id, ts_rank(t.search, websearch_to_tsquery(''english'', $10)) AS rank '
+            || 'FROM unnest($1) s(scope) CROSS JOIN LATERAL (SELECT t.id, t.search FROM tasks t '
+            || 'WHERE t.scope = s.scope' || w || ' LIMIT $13 + 1) t LIMIT $13 + 1), '
+            || 'c AS (SELECT count(*) AS total FROM m) '
+            || 'SELECT (row_number() OVER ())::integer, t.id, '
+            || 'CASE WHEN t.id IS NULL THEN NULL ELSE json_build_array(t.rank) END, c.total '
+            || 'FROM c LEFT JOIN (SELECT t.* FROM (SELECT * FROM m LIMIT $13) t' || cur
+            || ' ORDER BY t.rank DESC, t.id LIMIT $15 + 1 OFFSET $17) t ON true'
           USING v_scopes, v_status, v_priority, v_project, v_sprint, v_tag,
                 v_before, v_after, v_since, v_q, v_owner, p_after, p_cap, p_after_id,
-                p_limit, v_total, p_offset;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        IF n = 0 THEN
-            RETURN QUERY SELECT 0, NULL::uuid, NULL::json, v_total;
-        END IF;
+                p_limit, NULL::bigint, p_offset;
         RETURN;
     END IF;
 
@@ -254,6 +249,29 @@ BEGIN
             || ' (' || array_to_string(casts, ', ') || ', $14)';
     END IF;
     kj := 'json_build_array(' || array_to_string(outs, ', ') || ')';
+
+    IF p_cap IS NOT NULL THEN
+        -- One scan when the matches are few: at most p_cap + 1 of them
+        -- (through the GIN indexes), counted and paged in memory.  When
+        -- there are more, the count is capped and the page is found by the
+        -- ordered scan below.
+        RETURN QUERY EXECUTE
+            'WITH m AS MATERIALIZED (SELECT t.id, t.created_at, t.updated_at, t.due_at, '
+            || 't.priority, t.title FROM unnest($1) s(scope) CROSS JOIN LATERAL '
+            || '(SELECT t.* FROM tasks t WHERE t.scope = s.scope' || w || ' LIMIT $13 + 1) t '
+            || 'LIMIT $13 + 1), c AS (SELECT count(*) AS total FROM m) '
+            || 'SELECT (row_number() OVER ())::integer, t.id, '
+            || 'CASE WHEN t.id IS NULL THEN NULL ELSE ' || kj || ' END, c.total FROM c LEFT JOIN '
+            || '(SELECT t.* FROM m t WHERE true' || cur || ' ORDER BY ' || ord
+            || ' LIMIT $15 + 1 OFFSET $17) t ON true WHERE c.total <= $13'
+          USING v_scopes, v_status, v_priority, v_project, v_sprint, v_tag,
+                v_before, v_after, v_since, v_q, v_owner, p_after, p_cap, p_after_id,
+                p_limit, NULL::bigint, p_offset;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n > 0 THEN
+            RETURN;
+        END IF;
+    END IF;
 
     EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM unnest($1) s(scope) CROSS JOIN LATERAL '
          || '(SELECT 1 FROM tasks t WHERE t.scope = s.scope' || w || ' LIMIT $13) x LIMIT $13) c'

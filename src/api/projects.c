@@ -85,7 +85,8 @@ static const struct db_stmt st_metrics = { "projects_metrics",
 	"  count(*) FILTER (WHERE t.status = 'review') AS n_review, "
 	"  count(*) FILTER (WHERE t.status = 'done') AS n_done, "
 	"  count(*) FILTER (WHERE t.status = 'dropped') AS n_dropped "
-	"  FROM projects p LEFT JOIN tasks t ON t.owner_id = p.owner_id AND t.project_id = p.id "
+	"  FROM projects p LEFT JOIN tasks t ON t.scope = p.id AND t.owner_id = p.owner_id "
+	"  AND t.project_id = p.id "
 	"  WHERE p.id = $1 AND p.owner_id = $2 GROUP BY p.id) m", 2, DB_ROW };
 
 /*

@@ -92,106 +92,267 @@ static const struct db_stmt st_delete = { "tasks_delete",
 	"SELECT cur.version, d.id FROM cur LEFT JOIN d ON true", 3, 0 };
 
 /*
- * Lists without a tag or text filter: one prepared statement per sort
- * order and direction, for the first page and for a page after a cursor,
- * each a plan that never changes (docs/TASKS-INDEXES.md).  For every scope
- * the caller sees (taskman_my_scopes(): their own id for personal tasks,
- * their projects) one index scan in the list's order fetches at most
- * limit + offset + 1 rows; the merge of those heads is the page.  The
- * filters are "$n IS NULL OR ..." conditions on the rows of the scan.
- * total counts at most $9 rows (NULL: all of them).
+ * Lists without a tag or text filter run as prepared statements, one per
+ * "shape": sort order and direction, first page or after a cursor, and
+ * which filters are present (each present filter is a plain condition,
+ * never "$n IS NULL OR ...", whose guessed selectivities made the generic
+ * plan sort a whole scope).  A shape is built from the fixed fragments
+ * below on its first use on a connection and prepared once, so its plan
+ * never changes (docs/TASKS-INDEXES.md shows them).
  *
- * $1 status[], $2 priority[], $3 project_id, $4 sprint_id, $5 due_before,
- * $6 due_after, $7 updated_since, $8 owner_id (the todo surface: own
- * tasks only), $9 count limit or NULL, $10 limit, $11 offset, $12 todo
- * view?; after a cursor also $13 its key values (JSON array), $14 its id.
+ * For every scope the caller sees (taskman_my_scopes(): their own id for
+ * personal tasks, their projects) one index scan in the list's order reads
+ * at most limit + offset + 1 rows; the merge of those heads is the page.
  * Rows: (total, item, sort key JSON, id), at most limit + 1; an empty
- * page is one row with a NULL item.
+ * page is one row with a NULL item.  total counts at most @C rows (NULL:
+ * all).
+ *
+ * Placeholders, numbered per shape: @P project_id, @B due_before, @A
+ * due_after, @C count limit, @L limit, @O offset, @V todo view?, @K the
+ * cursor's key values (JSON array), @I its id; @F the filter conditions,
+ * @X the sort's own extra conditions.
  */
-#define LIST_SCOPES \
-	"(SELECT s.scope FROM unnest(taskman_my_scopes()) s(scope) " \
-	"  WHERE $3::uuid IS NULL OR s.scope = $3::uuid) s CROSS JOIN LATERAL "
-#define LIST_FILTERS \
-	" AND ($1::text[] IS NULL OR t.status = ANY ($1::text[]))" \
-	" AND ($2::text[] IS NULL OR t.priority = ANY ($2::text[]))" \
-	" AND ($3::uuid IS NULL OR t.project_id = $3::uuid)" \
-	" AND ($4::uuid IS NULL OR t.sprint_id = $4::uuid)" \
-	" AND ($5::timestamptz IS NULL OR t.due_at < $5::timestamptz)" \
-	" AND ($6::timestamptz IS NULL OR t.due_at >= $6::timestamptz)" \
-	" AND ($7::timestamptz IS NULL OR t.updated_at >= $7::timestamptz)" \
-	" AND ($8::uuid IS NULL OR t.owner_id = $8::uuid)"
-#define LIST_SQL(ORD, CUR, OUTS, XF) \
-	"SELECT c.total, CASE WHEN t.id IS NULL THEN NULL WHEN $12::boolean " \
-	"  THEN taskman_todo_json(t) ELSE taskman_task_json(t) END::text, " \
-	"  json_build_array(" OUTS ")::text, t.id " \
-	"FROM (SELECT count(*) AS total FROM (SELECT 1 FROM " LIST_SCOPES \
-	"  (SELECT 1 FROM tasks t WHERE t.scope = s.scope" LIST_FILTERS XF \
-	"   LIMIT $9::bigint) x LIMIT $9::bigint) c) c " \
-	"LEFT JOIN (SELECT t.* FROM " LIST_SCOPES \
-	"  (SELECT t.* FROM tasks t WHERE t.scope = s.scope" LIST_FILTERS XF CUR \
-	"   ORDER BY " ORD " LIMIT $10::integer + $11::integer + 1) t " \
-	"  ORDER BY " ORD " LIMIT $10::integer + 1 OFFSET $11::integer) t ON true " \
-	"ORDER BY " ORD
+static const char list_sql[] =
+	"SELECT c.total, CASE WHEN t.id IS NULL THEN NULL WHEN @V::boolean "
+	"  THEN taskman_todo_json(t) ELSE taskman_task_json(t) END::text, "
+	"  json_build_array(@J)::text, t.id "
+	"FROM (SELECT count(*) AS total FROM (SELECT 1 FROM @S "
+	"  (SELECT 1 FROM tasks t WHERE t.scope = s.scope@F@X LIMIT @C::bigint) x "
+	"  LIMIT @C::bigint) c) c "
+	"LEFT JOIN (SELECT t.* FROM @S "
+	"  (SELECT t.* FROM tasks t WHERE t.scope = s.scope@F@X@R ORDER BY @D "
+	"   LIMIT @L::integer + @O::integer + 1) t "
+	"  ORDER BY @D LIMIT @L::integer + 1 OFFSET @O::integer) t ON true "
+	"ORDER BY @D";
+
+/* @S: the caller's scopes (only the project's with a project_id filter) */
+static const char list_scopes[] =
+	"unnest(taskman_my_scopes()) s(scope) CROSS JOIN LATERAL ";
+static const char list_scopes_project[] =
+	"(SELECT @P::uuid AS scope WHERE @P::uuid = ANY (taskman_my_scopes())) s "
+	"CROSS JOIN LATERAL ";
+
+/* The filters, in parameter order (bit i of a shape's mask: filter i). */
+static const struct list_filter {
+	const char	*key;		/* in the filter object */
+	const char	*cond;		/* @ = its parameter */
+	char		 kind;		/* a: array of words, s: string */
+} list_filters[] = {
+	{ "status",		" AND t.status = ANY (@::text[])",		'a' },
+	{ "priority",		" AND t.priority = ANY (@::text[])",		'a' },
+	{ "project_id",		" AND t.project_id = @::uuid",			's' },
+	{ "sprint_id",		" AND t.sprint_id = @::uuid",			's' },
+	{ "due_before",		" AND t.due_at < @::timestamptz",		's' },
+	{ "due_after",		" AND t.due_at >= @::timestamptz",		's' },
+	{ "updated_since",	" AND t.updated_at >= @::timestamptz",		's' },
+	{ "owner_id",		" AND t.owner_id = @::uuid",			's' },
+	{ NULL,			NULL,						0 }
+};
+#define LF_PROJECT	2
+#define LF_DUE_BEFORE	4
+#define LF_DUE_AFTER	5
+#define LF_COUNT	8
 
 /* Sort keys: "no due date" last both ways (CASE: leakproof, see 0003). */
 #define DUE_ASC	"(CASE WHEN t.due_at IS NULL THEN 'infinity'::timestamptz ELSE t.due_at END)"
 #define DUE_DESC "(CASE WHEN t.due_at IS NULL THEN '-infinity'::timestamptz ELSE t.due_at END)"
-/* due filters also bound the sort key, so the scan starts at the bound */
-#define DUE_BOUNDS(K) \
-	" AND " K " >= coalesce($6::timestamptz, '-infinity')" \
-	" AND " K " <= coalesce($5::timestamptz, 'infinity')"
-#define URGENT_XF \
-	" AND t.priority IN ('p0', 'p1') AND t.status NOT IN ('done', 'dropped')"
-#define K0	"($13::jsonb ->> 0)"
-#define CUR1(EXPR, OP, CAST) " AND (" EXPR ", t.id) " OP " (" CAST ", $14::uuid)"
+#define K0	"(@K::jsonb ->> 0)"
+#define CUR1(EXPR, OP, CAST) " AND (" EXPR ", t.id) " OP " (" CAST ", @I::uuid)"
 #define TS(x)	"(" x ")::timestamptz"
 
-/* One sort direction: its first-page and after-cursor statements. */
-#define LIST_PAIR(NAME, ORD, CUR, OUTS, XF) \
-	{ NAME, LIST_SQL(ORD, "", OUTS, XF), 12, 0 }, \
-	{ NAME "_after", LIST_SQL(ORD, CUR, OUTS, XF), 14, 0 }
-
-static const struct list_stmts {
-	const char		*sort;		/* as in the query, '-' = descending */
-	struct db_stmt		 first, after;
-} list_stmts[] = {
-	{ "created_at", LIST_PAIR("tasks_list_created",
-	    "t.created_at, t.id", CUR1("t.created_at", ">", TS(K0)),
-	    "taskman_ts_key(t.created_at)", "") },
-	{ "-created_at", LIST_PAIR("tasks_list_created_desc",
-	    "t.created_at DESC, t.id DESC", CUR1("t.created_at", "<", TS(K0)),
-	    "taskman_ts_key(t.created_at)", "") },
-	{ "updated_at", LIST_PAIR("tasks_list_updated",
-	    "t.updated_at, t.id", CUR1("t.updated_at", ">", TS(K0)),
-	    "taskman_ts_key(t.updated_at)", "") },
-	{ "-updated_at", LIST_PAIR("tasks_list_updated_desc",
-	    "t.updated_at DESC, t.id DESC", CUR1("t.updated_at", "<", TS(K0)),
-	    "taskman_ts_key(t.updated_at)", "") },
-	{ "due_at", LIST_PAIR("tasks_list_due",
-	    DUE_ASC ", t.id", CUR1(DUE_ASC, ">", TS(K0)),
-	    "taskman_ts_key(" DUE_ASC ")", DUE_BOUNDS(DUE_ASC)) },
-	{ "-due_at", LIST_PAIR("tasks_list_due_desc",
-	    DUE_DESC " DESC, t.id DESC", CUR1(DUE_DESC, "<", TS(K0)),
-	    "taskman_ts_key(" DUE_DESC ")", DUE_BOUNDS(DUE_DESC)) },
-	{ "priority", LIST_PAIR("tasks_list_priority",
-	    "t.priority, t.id", CUR1("t.priority", ">", K0), "t.priority", "") },
-	{ "-priority", LIST_PAIR("tasks_list_priority_desc",
-	    "t.priority DESC, t.id DESC", CUR1("t.priority", "<", K0), "t.priority", "") },
-	{ "title", LIST_PAIR("tasks_list_title",
-	    "(t.title COLLATE \"C\"), t.id",
-	    CUR1("(t.title COLLATE \"C\")", ">", "(" K0 " COLLATE \"C\")"), "t.title", "") },
-	{ "-title", LIST_PAIR("tasks_list_title_desc",
-	    "(t.title COLLATE \"C\") DESC, t.id DESC",
-	    CUR1("(t.title COLLATE \"C\")", "<", "(" K0 " COLLATE \"C\")"), "t.title", "") },
+static const struct list_sort {
+	const char	*sort;		/* as in the query, '-' = descending */
+	const char	*order;		/* @D */
+	const char	*after;		/* @R: rows after the cursor */
+	const char	*key;		/* @J: the cursor's key values */
+	const char	*extra;		/* @X */
+	const char	*due;		/* the due key: due filters bound it too */
+} list_sorts[] = {
+	{ "created_at", "t.created_at, t.id", CUR1("t.created_at", ">", TS(K0)),
+	  "taskman_ts_key(t.created_at)", "", NULL },
+	{ "-created_at", "t.created_at DESC, t.id DESC", CUR1("t.created_at", "<", TS(K0)),
+	  "taskman_ts_key(t.created_at)", "", NULL },
+	{ "updated_at", "t.updated_at, t.id", CUR1("t.updated_at", ">", TS(K0)),
+	  "taskman_ts_key(t.updated_at)", "", NULL },
+	{ "-updated_at", "t.updated_at DESC, t.id DESC", CUR1("t.updated_at", "<", TS(K0)),
+	  "taskman_ts_key(t.updated_at)", "", NULL },
+	{ "due_at", DUE_ASC ", t.id", CUR1(DUE_ASC, ">", TS(K0)),
+	  "taskman_ts_key(" DUE_ASC ")", "", DUE_ASC },
+	{ "-due_at", DUE_DESC " DESC, t.id DESC", CUR1(DUE_DESC, "<", TS(K0)),
+	  "taskman_ts_key(" DUE_DESC ")", "", DUE_DESC },
+	{ "priority", "t.priority, t.id", CUR1("t.priority", ">", K0), "t.priority", "", NULL },
+	{ "-priority", "t.priority DESC, t.id DESC", CUR1("t.priority", "<", K0),
+	  "t.priority", "", NULL },
+	{ "title", "(t.title COLLATE \"C\"), t.id",
+	  CUR1("(t.title COLLATE \"C\")", ">", "(" K0 " COLLATE \"C\")"), "t.title", "", NULL },
+	{ "-title", "(t.title COLLATE \"C\") DESC, t.id DESC",
+	  CUR1("(t.title COLLATE \"C\")", "<", "(" K0 " COLLATE \"C\")"), "t.title", "", NULL },
 	/* /tasks/high-priority: open p0/p1 by priority, due date, age */
-	{ "urgent", LIST_PAIR("tasks_list_urgent",
-	    "t.priority, " DUE_ASC ", t.created_at, t.id",
-	    " AND (t.priority, " DUE_ASC ", t.created_at, t.id) > (" K0 ", "
-	    TS("$13::jsonb ->> 1") ", " TS("$13::jsonb ->> 2") ", $14::uuid)",
-	    "t.priority, taskman_ts_key(" DUE_ASC "), taskman_ts_key(t.created_at)",
-	    URGENT_XF) },
-	{ NULL, { NULL, NULL, 0, 0 }, { NULL, NULL, 0, 0 } }
+	{ "urgent", "t.priority, " DUE_ASC ", t.created_at, t.id",
+	  " AND (t.priority, " DUE_ASC ", t.created_at, t.id) > (" K0 ", "
+	  TS("@K::jsonb ->> 1") ", " TS("@K::jsonb ->> 2") ", @I::uuid)",
+	  "t.priority, taskman_ts_key(" DUE_ASC "), taskman_ts_key(t.created_at)",
+	  " AND t.priority IN ('p0', 'p1') AND t.status NOT IN ('done', 'dropped')", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
+
+/*
+ * The prepared shapes of one connection (struct app owns them; see
+ * tasks_shapes_free()).  db.c remembers statements by address, so entries
+ * never move; when the table is full the connection is closed, which
+ * forgets every prepared statement, and the table starts over.
+ */
+#define LIST_SHAPES_MAX	96
+
+struct tasks_shapes {
+	unsigned	 n;
+	struct shape {
+		unsigned	 sort;		/* index into list_sorts */
+		unsigned	 mask;		/* filters present */
+		bool		 after;		/* with a cursor */
+		char		 name[32];
+		struct db_stmt	 st;
+		char		*sql;
+	} s[LIST_SHAPES_MAX];
+};
+
+void
+tasks_shapes_free(struct tasks_shapes *ts)
+{
+	unsigned i;
+
+	if (ts == NULL)
+		return;
+	for (i = 0; i < ts->n; i++)
+		free(ts->s[i].sql);
+	free(ts);
+}
+
+/* Parameter numbers of a shape: the present filters first, then the rest. */
+struct shape_params {
+	int	 filter[LF_COUNT];	/* 0: absent */
+	int	 count, limit, offset, view, key, id, n;
+};
+
+static void
+shape_params(unsigned mask, bool after, struct shape_params *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < LF_COUNT; i++)
+		p->filter[i] = (mask & (1u << i)) ? ++n : 0;
+	p->count = ++n;
+	p->limit = ++n;
+	p->offset = ++n;
+	p->view = ++n;
+	p->key = after ? ++n : 0;
+	p->id = after ? ++n : 0;
+	p->n = n;
+}
+
+/* Appends tmpl to b with each @X replaced (see list_sql). */
+static void
+shape_expand(struct buf *b, const char *tmpl, const struct list_sort *ls,
+    unsigned mask, bool after, const struct shape_params *p)
+{
+	const char	*c;
+	int		 i;
+
+	for (c = tmpl; *c != '\0'; c++) {
+		if (*c != '@') {
+			buf_putc(b, *c);
+			continue;
+		}
+		switch (*++c) {
+		case 'P': buf_printf(b, "$%d", p->filter[LF_PROJECT]); break;
+		case 'C': buf_printf(b, "$%d", p->count); break;
+		case 'L': buf_printf(b, "$%d", p->limit); break;
+		case 'O': buf_printf(b, "$%d", p->offset); break;
+		case 'V': buf_printf(b, "$%d", p->view); break;
+		case 'K': buf_printf(b, "$%d", p->key); break;
+		case 'I': buf_printf(b, "$%d", p->id); break;
+		case 'D': shape_expand(b, ls->order, ls, mask, after, p); break;
+		case 'J': shape_expand(b, ls->key, ls, mask, after, p); break;
+		case 'X': shape_expand(b, ls->extra, ls, mask, after, p); break;
+		case 'R':
+			if (after)
+				shape_expand(b, ls->after, ls, mask, after, p);
+			break;
+		case 'S':
+			shape_expand(b, (mask & (1u << LF_PROJECT)) ? list_scopes_project :
+			    list_scopes, ls, mask, after, p);
+			break;
+		case 'F':
+			for (i = 0; i < LF_COUNT; i++) {
+				const char *f = list_filters[i].cond;
+
+				if (!(mask & (1u << i)))
+					continue;
+				for (; *f != '\0'; f++)
+					if (*f == '@')
+						buf_printf(b, "$%d", p->filter[i]);
+					else
+						buf_putc(b, *f);
+			}
+			/* due filters also bound the sort key: the scan starts there */
+			if (ls->due != NULL && (mask & (1u << LF_DUE_AFTER)))
+				buf_printf(b, " AND %s >= $%d::timestamptz", ls->due,
+				    p->filter[LF_DUE_AFTER]);
+			if (ls->due != NULL && (mask & (1u << LF_DUE_BEFORE)))
+				buf_printf(b, " AND %s < $%d::timestamptz", ls->due,
+				    p->filter[LF_DUE_BEFORE]);
+			break;
+		default:
+			buf_putc(b, '@');
+			c--;
+			break;
+		}
+	}
+}
+
+/* The shape's statement on this connection, built on first use; NULL: no memory. */
+static const struct db_stmt *
+shape_stmt(struct app *app, unsigned sort, unsigned mask, bool after)
+{
+	struct tasks_shapes	*ts = app->task_shapes;
+	struct shape		*sh;
+	struct shape_params	 p;
+	struct buf		 b;
+	unsigned		 i;
+
+	if (ts == NULL && (ts = app->task_shapes = calloc(1, sizeof(*ts))) == NULL)
+		return NULL;
+	for (i = 0; i < ts->n; i++)
+		if (ts->s[i].sort == sort && ts->s[i].mask == mask && ts->s[i].after == after)
+			return &ts->s[i].st;
+	if (ts->n == LIST_SHAPES_MAX) {
+		/* forget them all, on the server too (closing deallocates) */
+		db_close(&app->db);
+		for (i = 0; i < ts->n; i++)
+			free(ts->s[i].sql);
+		ts->n = 0;
+	}
+	sh = &ts->s[ts->n];
+	shape_params(mask, after, &p);
+	buf_init(&b, 16384);
+	shape_expand(&b, list_sql, &list_sorts[sort], mask, after, &p);
+	if (b.failed || (sh->sql = strdup(buf_cstr(&b))) == NULL) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_free(&b);
+	snprintf(sh->name, sizeof(sh->name), "tasks_list_%u_%x%s", sort, mask,
+	    after ? "_a" : "");
+	sh->sort = sort;
+	sh->mask = mask;
+	sh->after = after;
+	sh->st.name = sh->name;
+	sh->st.sql = sh->sql;
+	sh->st.nparams = p.n;
+	sh->st.flags = 0;
+	ts->n++;
+	return &sh->st;
+}
 
 /*
  * Lists with a tag or text filter, and /tasks/search: the page's ids from
@@ -839,12 +1000,12 @@ farray(json_object *filter, const char *key, char *buf, size_t len)
 	return buf;
 }
 
-static const struct list_stmts *
-list_stmts_find(const char *sort)
+static const struct list_sort *
+list_sort_find(const char *sort)
 {
-	const struct list_stmts *l;
+	const struct list_sort *l;
 
-	for (l = list_stmts; l->sort != NULL; l++)
+	for (l = list_sorts; l->sort != NULL; l++)
 		if (strcmp(l->sort, sort) == 0)
 			return l;
 	return NULL;
@@ -856,7 +1017,7 @@ tasks_do_page(struct req *r, json_object *filter, const char *sort,
     struct tasks_page *out)
 {
 	struct db_user		 as = as_caller(r);
-	const struct list_stmts	*ls = NULL;
+	const struct list_sort	*ls = NULL;
 	const struct db_stmt	*st;
 	const char		*v[14], *ftext;
 	char			 keys[LIST_CURSOR_MAX], id[HTTP_UUID_LEN + 1];
@@ -878,7 +1039,7 @@ tasks_do_page(struct req *r, json_object *filter, const char *sort,
 		snprintf(capbuf, sizeof(capbuf), "%ld", cap + 1);
 
 	if (fstr(filter, "tag") != NULL || fstr(filter, "q") != NULL ||
-	    (ls = list_stmts_find(sort)) == NULL) {
+	    (ls = list_sort_find(sort)) == NULL) {
 		ftext = json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN);
 		if (cap > 0)
 			snprintf(capbuf, sizeof(capbuf), "%ld", cap);
@@ -892,27 +1053,39 @@ tasks_do_page(struct req *r, json_object *filter, const char *sort,
 		v[7] = todo;
 		st = &st_find;
 	} else {
-		v[0] = farray(filter, "status", stat, sizeof(stat));
-		v[1] = farray(filter, "priority", prio, sizeof(prio));
-		v[2] = fstr(filter, "project_id");
-		v[3] = fstr(filter, "sprint_id");
-		v[4] = fstr(filter, "due_before");
-		if (v[4] == NULL && fstr(filter, "due_before_date") != NULL) {
-			/* on or before that UTC day: PostgreSQL reads 24:00 */
-			snprintf(before, sizeof(before), "%s 24:00:00+00",
-			    fstr(filter, "due_before_date"));
-			v[4] = before;
+		struct shape_params	sp;
+		unsigned		mask = 0;
+		const char		*fv[LF_COUNT];
+
+		for (i = 0; i < LF_COUNT; i++) {
+			fv[i] = list_filters[i].kind == 'a' ?
+			    farray(filter, list_filters[i].key, i == 0 ? stat : prio,
+			    i == 0 ? sizeof(stat) : sizeof(prio)) :
+			    fstr(filter, list_filters[i].key);
+			if (i == LF_DUE_BEFORE && fv[i] == NULL &&
+			    fstr(filter, "due_before_date") != NULL) {
+				/* on or before that UTC day: PostgreSQL reads 24:00 */
+				snprintf(before, sizeof(before), "%s 24:00:00+00",
+				    fstr(filter, "due_before_date"));
+				fv[i] = before;
+			}
+			if (fv[i] != NULL)
+				mask |= 1u << i;
 		}
-		v[5] = fstr(filter, "due_after");
-		v[6] = fstr(filter, "updated_since");
-		v[7] = fstr(filter, "owner_id");
-		v[8] = cap > 0 ? capbuf : NULL;
-		v[9] = p->limit_s;
-		v[10] = p->offset_s;
-		v[11] = todo;
-		v[12] = after ? keys : NULL;
-		v[13] = after ? id : NULL;
-		st = after ? &ls->after : &ls->first;
+		shape_params(mask, after, &sp);
+		for (i = 0; i < LF_COUNT; i++)
+			if (sp.filter[i] > 0)
+				v[sp.filter[i] - 1] = fv[i];
+		v[sp.count - 1] = cap > 0 ? capbuf : NULL;
+		v[sp.limit - 1] = p->limit_s;
+		v[sp.offset - 1] = p->offset_s;
+		v[sp.view - 1] = todo;
+		if (after) {
+			v[sp.key - 1] = keys;
+			v[sp.id - 1] = id;
+		}
+		if ((st = shape_stmt(r->app, (unsigned)(ls - list_sorts), mask, after)) == NULL)
+			return http_problem(r, 500, "out of memory");
 	}
 	if ((s = db_exec(&r->app->db, &as, st, v, &res)) != DB_OK)
 		return http_db_problem(r, s);

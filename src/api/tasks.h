@@ -66,6 +66,11 @@ struct tasks_page {
 	char		 next_cursor[LIST_CURSOR_MAX];	/* "" when none */
 };
 
+struct tasks_shapes;
+
+/* Frees the task-list statements a connection prepared (struct app owns them). */
+void	tasks_shapes_free(struct tasks_shapes *ts);
+
 /* v1 lists count at most this many rows unless asked for an exact total. */
 #define TASKS_COUNT_CAP	2000
 
