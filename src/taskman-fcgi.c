@@ -136,7 +136,11 @@ log_request(const struct req *r)
 		json_object_object_add(o, "user_id", json_object_new_string(r->user.id));
 	json_object_object_add(o, "remote_addr", json_object_new_string(r->remote_addr));
 	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
-	log_json(r->status >= 500 ? LOG_ERROR : LOG_INFO, o);
+	/* errors at once; the rest in batches (one write per batch) */
+	if (r->status >= 500)
+		log_json(LOG_ERROR, o);
+	else
+		log_json_batched(LOG_INFO, o);
 	json_object_put(o);
 }
 
@@ -225,7 +229,12 @@ worker_main(void *argp)
 	log_msg(LOG_INFO, "worker_start", "worker ready");
 
 	while (!stop_requested) {
-		n = epoll_pwait(ep, &ev, 1, -1, &waitmask);
+		/* waiting lines go out before the worker would sleep */
+		n = epoll_pwait(ep, &ev, 1, log_pending() ? 0 : -1, &waitmask);
+		if (n == 0 && log_pending()) {
+			log_flush();
+			continue;
+		}
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERROR, "epoll_failed", "%s", strerror(errno));
 			goto out;

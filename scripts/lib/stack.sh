@@ -289,7 +289,8 @@ stack__psql_admin() {
 #   TASKMAN_MIGRATE_DATABASE_URL     taskman_owner on taskman (migrations)
 #   TASKMAN_TEST_ADMIN_DATABASE_URL  superuser postgres on taskman (tests)
 # An existing cluster (scripts/run's ./var/pg) is reused.
-# STACK_PG_FSYNC=off (scripts/check, scripts/bench) trades crash safety for
+# STACK_PG_SYNC_COMMIT=on (scripts/bench, durable) waits for the WAL flush.
+# STACK_PG_FSYNC=off (scripts/check) trades crash safety for
 # speed in a cluster created now.
 stack_pg_start() {
     local d=$1 port loc
@@ -331,7 +332,7 @@ listen_addresses = ''
 unix_socket_directories = '$STACK_PG_ROOT'
 fsync = ${STACK_PG_FSYNC:-on}
 full_page_writes = ${STACK_PG_FSYNC:-on}
-synchronous_commit = off
+synchronous_commit = ${STACK_PG_SYNC_COMMIT:-off}
 max_connections = 100
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
