@@ -1,7 +1,7 @@
 -- 0006_security.down.sql — back to 0005's state (see the up file).
 
 DROP FUNCTION taskman_prune();
-DROP POLICY idempotency_keys_prune ON idempotency_keys;
+DROP POLICY idempotency_keys_owner_admin ON idempotency_keys;
 
 -- 0002's identity step, as it was.
 CREATE FUNCTION taskman_set_user(p_id uuid, p_role text) RETURNS void

@@ -394,10 +394,11 @@ DROP FUNCTION taskman_set_user(uuid, text);
 -- 9. Pruning (taskmanctl prune, run by taskman-prune.timer).
 ------------------------------------------------------------------------------
 
--- The owner reaches every row of refresh_sessions as 'admin'; an admin
--- context may delete idempotency keys too (for pruning only: the app role
--- is not TO this policy).
-CREATE POLICY idempotency_keys_prune ON idempotency_keys FOR DELETE TO taskman_owner
+-- The owner reaches every row of refresh_sessions as 'admin'; the owner in
+-- an admin context reaches idempotency keys too, for pruning (a DELETE with
+-- a WHERE clause also needs the rows visible to SELECT).  The app role is
+-- not TO this policy.
+CREATE POLICY idempotency_keys_owner_admin ON idempotency_keys TO taskman_owner
     USING (current_setting('taskman.role', true) = 'admin');
 
 -- Deletes what no code path can use any more: throttle rows whose window
