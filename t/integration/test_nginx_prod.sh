@@ -149,6 +149,24 @@ else
     nok "no spelling of /metrics on the public server serves the metrics" "${bad[@]}"
 fi
 
+# nginx itself refuses decoded ?, #, NUL and controls (its problems carry no
+# "instance"; the worker's do), before any location -- not only the worker
+n=0; bad=()
+for p in /metrics /api/v1/auth/login /api/v1/tasks; do
+    for s in %3F %3f %23 %0a %0d %09 %1f %7f; do
+        n=$((n + 1))
+        st=$(c "$BASE$p$s")
+        if [ "$st" != 400 ] || grep -q '"instance"' "$T/body"; then
+            bad+=("$p$s -> $st $(head -c 160 "$T/body")")
+        fi
+    done
+done
+if [ "${#bad[@]}" -eq 0 ]; then
+    ok "nginx answers 400 itself for all $n paths that decode to ?, #, NUL or a control"
+else
+    nok "nginx refuses decoded ?, #, NUL and controls itself" "${bad[@]}"
+fi
+
 # --- the login rate limit -------------------------------------------------
 # For each spelling: exhaust the login zone with the plain path (nginx's
 # own 429), then the spelling must be refused or limited the same way.
