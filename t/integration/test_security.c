@@ -516,6 +516,7 @@ Test(security, external_email_is_stored_only_when_verified)
 		free(t);
 		json_object_put(c);
 	}
+	EVP_PKEY_free(k);
 }
 
 /* ------------------------------------------------------------------ */
