@@ -135,6 +135,15 @@ request_id_new(char *dst)
 	dst[32] = '\0';
 }
 
+bool
+http_path_ok(const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '?' || *p == '#')
+			return false;
+	return true;
+}
+
 int
 http_parse_head(struct req *r, size_t body_limit)
 {
@@ -156,19 +165,34 @@ http_parse_head(struct req *r, size_t body_limit)
 	if (strlen(r->method_name) > 16)
 		r->method_name = "OTHER";
 
-	/* DOCUMENT_URI is nginx's normalized, decoded path; the raw URI otherwise */
+	/*
+	 * DOCUMENT_URI is nginx's normalized, decoded path; the raw URI
+	 * otherwise (cut at its query).  A decoded path with '?', '#' or a
+	 * control character is refused, not cut: nginx matched its locations
+	 * (rate limits, /metrics) against the whole of it, so serving a
+	 * shorter path here would serve what those locations did not guard.
+	 */
 	v = param(r, "DOCUMENT_URI");
-	if (v == NULL)
-		v = param(r, "REQUEST_URI");
-	if (v == NULL || v[0] != '/')
+	if (v != NULL)
+		n = strlen(v);
+	else if ((v = param(r, "REQUEST_URI")) != NULL)
+		n = strcspn(v, "?");
+	if (v == NULL || v[0] != '/') {
 		v = "/";
-	n = strcspn(v, "?");
+		n = 1;
+	}
 	if (n >= sizeof(r->path))
 		return http_problem(r, 404, "the path is too long");
 	memcpy(r->path, v, n);
 	r->path[n] = '\0';
-	if (strlen(r->path) != n)
-		return http_problem(r, 400, "the path contains a NUL byte");
+	if (!http_path_ok(r->path)) {
+		/* the problem's instance must not echo it */
+		snprintf(r->path, sizeof(r->path), "/");
+		return http_problem(r, 400, "the path contains a character that is "
+		    "not allowed (?, #, NUL or a control character)");
+	}
+	v = param(r, "TASKMAN_METRICS_LISTENER");
+	r->metrics_listener = v != NULL && strcmp(v, "1") == 0;
 
 	q = param(r, "QUERY_STRING");
 	r->query = q ? q : "";
@@ -348,8 +372,15 @@ problem(struct req *r, int status, const char *slug, const char *title,
 	json_object_object_add(p, "detail", json_new_text(detail ? detail : title));
 	json_object_object_add(p, "instance", json_new_text(r->path[0] ? r->path : "/"));
 	json_object_object_add(p, "request_id", json_object_new_string(r->request_id));
-	if (errors != NULL)
+	if (errors != NULL) {
+		/* errors[] holds at most JSON_ERRORS_MAX; errors_total says how many there were */
+		json_object_object_add(p, "errors_total",
+		    json_object_new_int64((int64_t)json_errors_total(errors)));
+		while (json_object_array_length(errors) > JSON_ERRORS_MAX)
+			json_object_array_del_idx(errors, JSON_ERRORS_MAX,
+			    json_object_array_length(errors) - JSON_ERRORS_MAX);
 		json_object_object_add(p, "errors", errors);
+	}
 	if (status == 401)
 		http_header(r, "WWW-Authenticate", "Bearer realm=\"taskman\"");
 	return http_json(r, status, p);
@@ -404,6 +435,18 @@ http_db_problem(struct req *r, enum db_status s)
 		break;
 	}
 	return http_problem(r, 500, "an internal error occurred; it has been logged");
+}
+
+struct db_user
+http_db_user(const struct req *r)
+{
+	struct db_user u;
+
+	u.id = r->user.id;
+	u.role = r->user.role;
+	u.unchecked = false;
+	u.sid = r->user.sid[0] != '\0' ? r->user.sid : NULL;
+	return u;
 }
 
 void

@@ -62,6 +62,8 @@ struct req {
 	const char		*user_agent;
 	const char		*origin;
 	const char		*content_length_raw;
+	/* nginx's metrics listener sent it (FastCGI TASKMAN_METRICS_LISTENER=1) */
+	bool			 metrics_listener;
 	size_t			 content_length;
 	bool			 has_body;
 	struct buf		 body;		/* NUL-terminated */
@@ -82,6 +84,8 @@ struct req {
 	const char		*out_type;	/* its content type */
 };
 
+/* A decoded path the worker serves: no '?', '#', NUL or control character. */
+bool	 http_path_ok(const char *path);
 /* Prepares r for a new request from libfcgi's environment. */
 void	 http_req_init(struct req *r, struct app *app, FCGX_Stream *in,
 	    FCGX_Stream *out, char **envp);
@@ -115,6 +119,8 @@ int	 http_problem_errors(struct req *r, int status, const char *detail,
 	    json_object *errors);
 /* Maps a db_status to the contract's problem (404 for DB_NOT_FOUND...). */
 int	 http_db_problem(struct req *r, enum db_status s);
+/* The authenticated caller as the database user of r's statements (with its session). */
+struct db_user http_db_user(const struct req *r);
 void	 http_header(struct req *r, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 

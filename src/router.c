@@ -27,7 +27,7 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/health/live",		health_live,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/ready",	health_ready,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/startup",	health_startup,	AUTH_PUBLIC, BODY_NONE },
-	/* nginx lets only loopback and internal addresses reach /metrics */
+	/* only from nginx's metrics listener (TASKMAN_METRICS_LISTENER, api/health.c) */
 	{ HTTP_GET,	"/metrics",		health_metrics,	AUTH_PUBLIC, BODY_NONE },
 
 	/* api/docs.c */

@@ -232,6 +232,7 @@ stack__save() {
                  STACK_WORKERS_PID STACK_SOCKET \
                  STACK_NGINX_PID STACK_NGINX_CONF STACK_NGINX_PREFIX \
                  STACK_NGINX_USER STACK_PORT STACK_RATELIMIT_CONF STACK_URL \
+                 STACK_METRICS_PORT STACK_METRICS_URL \
                  TASKMAN_BIN; do
             printf '%s=%q\n' "$v" "${!v:-}"
         done
@@ -372,7 +373,10 @@ stack_pg_create_db() {
 SELECT 'CREATE DATABASE $db OWNER taskman_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$db') \gexec
 REVOKE ALL ON DATABASE $db FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE $db TO taskman_app;
+-- CONNECT only: no TEMPORARY, so the workers' role cannot create temp
+-- objects (which could shadow tables; docs/SECURITY.md)
+GRANT CONNECT ON DATABASE $db TO taskman_app;
+REVOKE TEMPORARY ON DATABASE $db FROM taskman_app;
 SQL
 }
 
@@ -527,10 +531,11 @@ stack__ratelimit_file() {
     esac
 }
 
-# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS]
+# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS] [METRICS_PORT]
 # DOCS_ASSETS: the directory served at /docs/assets/ (default
 # $TASKMAN_DOCS_ASSETS, else ./var/docs-assets; scripts/install-docs-assets
 # fills it -- when it is empty, /docs shows a notice instead of Redoc).
+# METRICS_PORT: the metrics listener's port on 127.0.0.1 (default PORT + 1).
 stack_nginx_render() {
     local e=stack__sed_escape user del="" docs=${8:-${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}}
     user=$(stack__nginx_user)
@@ -544,7 +549,8 @@ s|@SOCKET@|'"$($e "$6")"'|g
 s|@NGINX_USER@|'"$($e "$user")"'|g
 s|@CONFDIR@|'"$($e "$STACK_REPO/nginx")"'|g
 s|@RATELIMIT_CONF@|'"$($e "$7")"'|g
-s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
+s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g
+s|@METRICS_PORT@|'"$($e "${9:-$(( $5 + 1 ))}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 }
 
 # stack__nginx_write_conf: D/nginx/nginx.conf from the stack's state. When
@@ -563,7 +569,8 @@ stack__nginx_write_conf() {
     fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \
-        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs"
+        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs" \
+        "$STACK_METRICS_PORT"
 }
 
 # stack_nginx_start D PORT [local|production|FILE]: nginx on 127.0.0.1:PORT
@@ -577,6 +584,10 @@ stack_nginx_start() {
     STACK_RATELIMIT_CONF=$(stack__ratelimit_file "${3:-local}")
     [ -r "$STACK_RATELIMIT_CONF" ] || { stack_log "no such file: $STACK_RATELIMIT_CONF"; return 1; }
     STACK_NGINX_USER=$(stack__nginx_user)
+    # the metrics listener (snippets/metrics.conf): a port of its own
+    STACK_METRICS_PORT=$(stack_free_port) || return 1
+    [ "$STACK_METRICS_PORT" != "$STACK_PORT" ] || STACK_METRICS_PORT=$(stack_free_port) || return 1
+    STACK_METRICS_URL=http://127.0.0.1:$STACK_METRICS_PORT
     stack__nginx_write_conf || return 1
     rm -f "$STACK_NGINX_PREFIX/nginx.pid"
     "$nginx" -c "$STACK_NGINX_CONF" -p "$STACK_NGINX_PREFIX/" || {

@@ -18,7 +18,7 @@ static enum db_status
 exec_as_user(struct req *r, const struct db_stmt *stmt, const char *const *v,
     PGresult **res)
 {
-	struct db_user as = { r->user.id, r->user.role, false };
+	struct db_user as = http_db_user(r);
 
 	return db_exec(&r->app->db, &as, stmt, v, res);
 }

@@ -228,7 +228,7 @@ projects_metrics(struct req *r)
 {
 	static const char *const names[] = { "new", "ready", "in_progress",
 	    "blocked", "review", "done", "dropped" };
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	const char	*v[2] = { r->params[0], r->user.id };
 	PGresult	*res = NULL;
 	enum db_status	 s;

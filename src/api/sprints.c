@@ -254,7 +254,7 @@ points(const char *s)
 int
 sprints_burndown(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	const char	*v[2] = { r->params[0], r->user.id };
 	PGresult	*res = NULL;
 	enum db_status	 s;

@@ -440,9 +440,7 @@ static const struct sort_info {
 static struct db_user
 as_caller(const struct req *r)
 {
-	struct db_user u = { r->user.id, r->user.role, false };
-
-	return u;
+	return http_db_user(r);
 }
 
 static bool

@@ -118,7 +118,9 @@ validate(json_object *o, const struct field_spec *specs, bool partial)
 	if (errors == NULL)
 		return;
 	n = json_validate(o, specs, partial, errors);
-	PROPERTY(n >= 0 && (size_t)n == json_object_array_length(errors));
+	/* errors[] keeps JSON_ERRORS_MAX entries; the rest are only counted */
+	PROPERTY(n >= 0 && (size_t)n == json_errors_total(errors));
+	PROPERTY(json_object_array_length(errors) <= JSON_ERRORS_MAX);
 	/* the 422 body is printed: it must be strict JSON (UTF-8 included) */
 	text = json_object_to_json_string_length(errors, JSON_C_TO_STRING_PLAIN, &len);
 	PROPERTY(text != NULL);

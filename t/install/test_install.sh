@@ -107,6 +107,7 @@ for f in "$SRC"/nginx/snippets/*.conf; do
 done
 expect+=(lib/systemd/system/taskman.socket lib/systemd/system/taskman.service
          lib/systemd/system/taskman-migrate.service lib/sysusers.d/taskman.conf
+         lib/systemd/system/taskman-prune.service lib/systemd/system/taskman-prune.timer
          share/taskman/systemd/taskman.env.example
          share/taskman/systemd/migrate.env.example share/taskman/systemd/README.md)
 missing=() badmode=()

@@ -23,7 +23,7 @@ struct resp {
 };
 
 /*
- * Sends method path (relative to TASKMAN_TEST_URL) with optional body and
+ * Sends method path (relative to TASKMAN_TEST_URL, or an absolute http(s) URL) with optional body and
  * extra headers (NULL-terminated array of "Name: value").  Fills *out;
  * free it with resp_free().  Returns 0, or -1 if the request could not be made.
  */
