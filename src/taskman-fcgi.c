@@ -158,6 +158,7 @@ serve(struct app *a, FCGX_Request *fr)
 		http_problem(&r, st, NULL);
 	r.status = st;
 	http_send(&r);
+	st = r.status;		/* 500 when the response could not be built */
 	metrics_request(a->mslot, r.route ? (int)(r.route - router_routes) : -1,
 	    st, since_us(&r.started));
 	if (served++ % 256 == 0)

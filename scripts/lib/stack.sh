@@ -554,11 +554,18 @@ stack__nginx_write_conf() {
     STACK_NGINX_CONF=$STACK_DIR/nginx/nginx.conf
     STACK_NGINX_PREFIX=$STACK_RT/nginx
     mkdir -p "$STACK_DIR/nginx" || return 1
-    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$docs" ]; then
-        rm -rf "$STACK_RT/docs-assets" &&
-            cp -R "$docs" "$STACK_RT/docs-assets" &&
-            chmod -R a+rX "$STACK_RT/docs-assets" &&
-            docs=$STACK_RT/docs-assets
+    # Also when there are no assets: nginx's user must reach the directory
+    # to say 404 for a missing file (a path below an untraversable parent,
+    # e.g. a clone in `mktemp -d`, is a 403 instead).
+    if [ "${STACK_RT_TEMP:-0}" = 1 ]; then
+        rm -rf "$STACK_RT/docs-assets" || return 1
+        if [ -d "$docs" ]; then
+            cp -R "$docs" "$STACK_RT/docs-assets" || return 1
+        else
+            mkdir "$STACK_RT/docs-assets" || return 1
+        fi
+        chmod -R a+rX "$STACK_RT/docs-assets" || return 1
+        docs=$STACK_RT/docs-assets
     fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \

@@ -10,7 +10,12 @@
 
 #define LIST_LIMIT_DEFAULT	50
 #define LIST_LIMIT_MAX		200
-#define LIST_CURSOR_MAX		512
+/*
+ * A cursor carries its row's sort key in full (a 200-character name of
+ * 4-byte characters included: about 1140 characters of base64url), so a
+ * cursor never depends on its row still existing.
+ */
+#define LIST_CURSOR_MAX		1280
 
 struct list_page {
 	long	 limit;

@@ -306,8 +306,9 @@ cursor_decode(struct req *r, const struct plan_sort *sorts, struct plan_list *l)
 	snprintf(l->cid, sizeof(l->cid), "%s", nl1 + 1);
 	l->cid_param = l->cid;
 	key = nl2 + 1;
+	/* cursors of earlier versions left a long key out ('?'): looked up by id */
 	if (key[0] == '?' && key[1] == '\0' && sorts[l->variant / 2].kind == PK_TEXT)
-		return 0;	/* key left out: the statement looks it up by id */
+		return 0;
 	if (key[0] != '=')
 		return bad_param(r, "cursor", msg);
 	key++;
@@ -342,14 +343,15 @@ cursor_encode(const struct plan_sort *sorts, int variant, const char *key,
 
 	dst[0] = '\0';
 	sort_spec(sorts, variant, spec, sizeof(spec));
-	/* the encoding must fit LIST_CURSOR_MAX - 1 characters: 3 bytes -> 4 */
+	/*
+	 * The key always travels in the cursor, so the next page continues
+	 * after it even when its row is deleted meanwhile (a key looked up by
+	 * id found nothing then: an empty page).  LIST_CURSOR_MAX holds the
+	 * longest key; 3 bytes -> 4 characters.
+	 */
 	n = snprintf(payload, sizeof(payload), "%s\n%s\n=%s", spec, id, key);
-	if (n < 0 || (size_t)n > (dstlen - 1) / 4 * 3 || (size_t)n >= sizeof(payload)) {
-		if (sorts[variant / 2].kind != PK_TEXT)
-			return;
-		/* a long text key is looked up by id instead */
-		n = snprintf(payload, sizeof(payload), "%s\n%s\n?", spec, id);
-	}
+	if (n < 0 || (size_t)n > (dstlen - 1) / 4 * 3 || (size_t)n >= sizeof(payload))
+		return;
 	if (jwt_b64url_encode((const unsigned char *)payload, (size_t)n, dst, dstlen) < 0)
 		dst[0] = '\0';
 }

@@ -2,6 +2,7 @@
  * GET/PATCH /api/v1/users/me, GET /api/v1/admin/users,
  * PATCH /api/v1/admin/users/{id} (API.md section 2).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,8 @@ if_match_param(struct req *r, char *buf, size_t len, const char **param)
 	*param = NULL;
 	switch (http_if_match(r, &v)) {
 	case 1:
-		snprintf(buf, len, "%ld", v);
+		/* versions are integers: a larger tag names none (0 never matches) */
+		snprintf(buf, len, "%ld", v > INT_MAX ? 0L : v);
 		*param = buf;
 		return 0;
 	case -1:
