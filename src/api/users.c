@@ -420,3 +420,8 @@ users_admin_patch(struct req *r)
 	PQclear(res);
 	return st;
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const users_field_specs[] = {
+	me_specs, admin_specs, NULL
+};
