@@ -10,17 +10,19 @@
 
 #define LIST_LIMIT_DEFAULT	50
 #define LIST_LIMIT_MAX		200
+#define LIST_CURSOR_MAX		512	/* the cursors the task lists issue */
 /*
- * A cursor carries its row's sort key in full (a 200-character name of
- * 4-byte characters included: about 1140 characters of base64url), so a
- * cursor never depends on its row still existing.
+ * The longest cursor a list takes: the planning lists carry their row's
+ * sort key in full (a 200-character name of 4-byte characters: about
+ * 1140 characters of base64url), so their cursors never depend on the row
+ * still existing.
  */
-#define LIST_CURSOR_MAX		1280
+#define LIST_CURSOR_IN_MAX	1280
 
 struct list_page {
 	long	 limit;
 	long	 offset;
-	char	 cursor[LIST_CURSOR_MAX];	/* "" when absent */
+	char	 cursor[LIST_CURSOR_IN_MAX];	/* "" when absent */
 	char	 limit_s[24], offset_s[24];	/* as SQL parameters */
 };
 

@@ -283,7 +283,7 @@ sort_spec(const struct plan_sort *sorts, int v, char *dst, size_t len)
 static int
 cursor_decode(struct req *r, const struct plan_sort *sorts, struct plan_list *l)
 {
-	unsigned char	 raw[LIST_CURSOR_MAX];
+	unsigned char	 raw[LIST_CURSOR_IN_MAX];
 	char		 spec[64], *s, *nl1, *nl2, *key;
 	const char	*msg = "is not a cursor this API issued";
 	int		 n;
@@ -337,7 +337,7 @@ static void
 cursor_encode(const struct plan_sort *sorts, int variant, const char *key,
     const char *id, char *dst, size_t dstlen)
 {
-	char	 payload[LIST_CURSOR_MAX];
+	char	 payload[LIST_CURSOR_IN_MAX];
 	char	 spec[64];
 	int	 n;
 
@@ -346,8 +346,8 @@ cursor_encode(const struct plan_sort *sorts, int variant, const char *key,
 	/*
 	 * The key always travels in the cursor, so the next page continues
 	 * after it even when its row is deleted meanwhile (a key looked up by
-	 * id found nothing then: an empty page).  LIST_CURSOR_MAX holds the
-	 * longest key; 3 bytes -> 4 characters.
+	 * id found nothing then: an empty page).  LIST_CURSOR_IN_MAX holds
+	 * the longest key; 3 bytes -> 4 characters.
 	 */
 	n = snprintf(payload, sizeof(payload), "%s\n%s\n=%s", spec, id, key);
 	if (n < 0 || (size_t)n > (dstlen - 1) / 4 * 3 || (size_t)n >= sizeof(payload))
@@ -459,7 +459,7 @@ list_answer(struct req *r, const struct plan_list *l,
     const struct plan_sort *sorts, PGresult *res)
 {
 	json_object	*items = json_object_new_array(), *item;
-	char		 next[LIST_CURSOR_MAX];
+	char		 next[LIST_CURSOR_IN_MAX];
 	long		 total = 0;
 	int		 n = PQntuples(res), i, shown;
 

@@ -141,7 +141,7 @@ check_plan_list(struct req *r)
 	if (st == 0) {
 		PROPERTY(l.variant >= 0 && l.variant < 8);
 		PROPERTY(l.cid_param == NULL || strlen(l.cid_param) == HTTP_UUID_LEN);
-		PROPERTY(l.ckey_param == NULL || strlen(l.ckey_param) < LIST_CURSOR_MAX);
+		PROPERTY(l.ckey_param == NULL || strlen(l.ckey_param) < LIST_CURSOR_IN_MAX);
 	}
 	st = plan_filter_enum(r, "status", sprint_statuses, stbuf, sizeof(stbuf), &param);
 	PROPERTY((st == 0 && (param == NULL || (param[0] == '{' &&
