@@ -24,6 +24,7 @@
 #include "app.h"
 #include "auth/tokens.h"
 #include "config.h"
+#include "coverage.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -165,6 +166,7 @@ serve(struct app *a, FCGX_Request *fr)
 		metrics_refresh(a->mslot);
 	log_request(&r);
 	http_req_reset(&r);
+	coverage_flush();
 }
 
 struct worker_arg {
