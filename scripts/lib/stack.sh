@@ -96,11 +96,13 @@ stack__sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 # Dependencies
 
 # clang + libclang-rt-14-dev: /usr/bin/clang and libFuzzer (Debian 12's
-# LLVM 14) for scripts/fuzz.
+# LLVM 14) for scripts/fuzz. gcovr, cppcheck: coverage and static analysis
+# in scripts/check.
 STACK_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 libfcgi-dev libpq-dev libjson-c-dev libssl-dev libargon2-dev libcriterion-dev
 libcurl4-openssl-dev postgresql nginx-light spawn-fcgi wrk curl ca-certificates
-clang libclang-rt-14-dev openssl python3"
+clang libclang-rt-14-dev openssl python3
+gcovr cppcheck"
 
 # stack_install_deps: apt-get install whichever of STACK_DEB_PACKAGES is
 # missing; runs apt-get update only then. Uses sudo when not root.

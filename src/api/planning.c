@@ -362,7 +362,7 @@ plan_list_parse(struct req *r, const char *const *filters,
 {
 	struct qcheck	 q;
 	char		 v[64], allowed[256];
-	size_t		 used = 0;
+	size_t		 used;
 	int		 rc, st, i;
 
 	memset(l, 0, sizeof(*l));

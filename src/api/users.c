@@ -406,9 +406,12 @@ users_admin_patch(struct req *r)
 		PQclear(res);
 		/* 412 if the user exists (stale If-Match), else 404 */
 		s = db_exec(&r->app->db, &as, &st_admin_exists, v, &res);
-		st = s == DB_OK && PQntuples(res) > 0 && v[3] != NULL ?
-		    http_problem(r, 412, "the user has changed since that ETag") :
-		    s == DB_OK ? http_problem(r, 404, "no such user") : http_db_problem(r, s);
+		if (s != DB_OK)
+			st = http_db_problem(r, s);
+		else if (PQntuples(res) > 0 && v[3] != NULL)
+			st = http_problem(r, 412, "the user has changed since that ETag");
+		else
+			st = http_problem(r, 404, "no such user");
 		PQclear(res);
 		return st;
 	}
