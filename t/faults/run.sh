@@ -3,7 +3,7 @@
 # (t/faults/load.c: reads and acknowledged creates from 4 clients) while,
 # one at a time, the stack suffers
 #   pg-restart     PostgreSQL stopped (fast) for 2 s and started again
-#   worker-kill    SIGKILL to one worker
+#   worker-kill    SIGKILL to the busiest worker (mid-request, most likely)
 #   supervisor-hup SIGHUP to the supervisor (every worker replaced)
 #   nginx-reload   nginx reloaded (new config, old workers drained)
 #   pg-exhaust     max_connections used up by idle clients for 4 s
@@ -93,9 +93,17 @@ wait_workers() {
     return 1
 }
 
+# The busiest worker (most CPU time): idle ones wait in accept(), and the
+# kernel hands most connections to the same few, so killing "the first"
+# would often kill one with no request in flight.
 fault_worker_kill() {
-    local pid
-    pid=$("$STACK" worker-signal KILL) || return 1
+    local pid p t best=-1
+    for p in $("$STACK" workers-pids); do
+        t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) || continue
+        [ -n "$t" ] && [ "$t" -gt "$best" ] && { best=$t; pid=$p; }
+    done
+    [ -n "${pid:-}" ] || return 1
+    kill -KILL "$pid" || return 1
     wait_workers "$nworkers" 10 "$pid"
 }
 
