@@ -139,7 +139,21 @@ bool	 http_not_modified(const struct req *r, long version);
 const char *http_cookie(const struct req *r, const char *name, char *dst,
 	    size_t dstlen);
 
-/* Writes status line, headers and body to r->out. */
+/*
+ * The response as bytes: head (status line, headers, blank line) and body
+ * (owned by r, NULL when none).  When any part could not be built (a
+ * buffer that failed to grow, JSON that could not be serialized), head is
+ * a complete 500 problem instead, body is NULL, r->status becomes 500 and
+ * -1 is returned.  Release with http_out_free().
+ */
+struct http_out {
+	const char	*head, *body;
+	size_t		 head_len, body_len;
+	struct buf	 hb;		/* head's storage (unless the fallback) */
+};
+int	 http_render(struct req *r, struct http_out *o);
+void	 http_out_free(struct http_out *o);
+/* Writes status line, headers and body to r->out (http_render()). */
 void	 http_send(struct req *r);
 
 /* Looks up a query parameter, percent-decoded into dst.  Returns

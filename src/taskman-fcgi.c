@@ -24,6 +24,7 @@
 #include "app.h"
 #include "auth/tokens.h"
 #include "config.h"
+#include "coverage.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -162,12 +163,14 @@ serve(struct app *a, FCGX_Request *fr)
 		http_problem(&r, st, NULL);
 	r.status = st;
 	http_send(&r);
+	st = r.status;		/* 500 when the response could not be built */
 	metrics_request(a->mslot, r.route ? (int)(r.route - router_routes) : -1,
 	    st, since_us(&r.started));
 	if (served++ % 256 == 0)
 		metrics_refresh(a->mslot);
 	log_request(&r);
 	http_req_reset(&r);
+	coverage_flush();
 }
 
 struct worker_arg {

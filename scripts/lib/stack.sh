@@ -96,11 +96,13 @@ stack__sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 # Dependencies
 
 # clang + libclang-rt-14-dev: /usr/bin/clang and libFuzzer (Debian 12's
-# LLVM 14) for scripts/fuzz.
+# LLVM 14) for scripts/fuzz. gcovr, cppcheck: coverage and static analysis
+# in scripts/check.
 STACK_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 libfcgi-dev libpq-dev libjson-c-dev libssl-dev libargon2-dev libcriterion-dev
 libcurl4-openssl-dev postgresql nginx-light spawn-fcgi wrk curl ca-certificates
-clang libclang-rt-14-dev openssl python3"
+clang libclang-rt-14-dev openssl python3
+gcovr cppcheck"
 
 # stack_install_deps: apt-get install whichever of STACK_DEB_PACKAGES is
 # missing; runs apt-get update only then. Uses sudo when not root.
@@ -561,11 +563,18 @@ stack__nginx_write_conf() {
     STACK_NGINX_CONF=$STACK_DIR/nginx/nginx.conf
     STACK_NGINX_PREFIX=$STACK_RT/nginx
     mkdir -p "$STACK_DIR/nginx" || return 1
-    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$docs" ]; then
-        rm -rf "$STACK_RT/docs-assets" &&
-            cp -R "$docs" "$STACK_RT/docs-assets" &&
-            chmod -R a+rX "$STACK_RT/docs-assets" &&
-            docs=$STACK_RT/docs-assets
+    # Also when there are no assets: nginx's user must reach the directory
+    # to say 404 for a missing file (a path below an untraversable parent,
+    # e.g. a clone in `mktemp -d`, is a 403 instead).
+    if [ "${STACK_RT_TEMP:-0}" = 1 ]; then
+        rm -rf "$STACK_RT/docs-assets" || return 1
+        if [ -d "$docs" ]; then
+            cp -R "$docs" "$STACK_RT/docs-assets" || return 1
+        else
+            mkdir "$STACK_RT/docs-assets" || return 1
+        fi
+        chmod -R a+rX "$STACK_RT/docs-assets" || return 1
+        docs=$STACK_RT/docs-assets
     fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \

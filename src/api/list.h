@@ -12,11 +12,17 @@
 #define LIST_LIMIT_MAX		200
 /* a 500-character title as a keyset key, every character escaped */
 #define LIST_CURSOR_MAX		4400
+/*
+ * The longest cursor a list takes (the planning lists carry their row's
+ * sort key in full too, so their cursors never depend on the row still
+ * existing); the task lists' are the longest.
+ */
+#define LIST_CURSOR_IN_MAX	LIST_CURSOR_MAX
 
 struct list_page {
 	long	 limit;
 	long	 offset;
-	char	 cursor[LIST_CURSOR_MAX];	/* "" when absent */
+	char	 cursor[LIST_CURSOR_IN_MAX];	/* "" when absent */
 	char	 limit_s[24], offset_s[24];	/* as SQL parameters */
 };
 

@@ -270,3 +270,8 @@ projects_list(struct req *r)
 	v[0] = r->user.id;
 	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const projects_field_specs[] = {
+	create_specs, patch_specs, NULL
+};

@@ -1387,3 +1387,9 @@ tasks_assign_sprint(struct req *r)
 {
 	return action(r, assign_sprint_specs, "sprint_id", body_value(r, "sprint_id"));
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const tasks_field_specs[] = {
+	create_specs, patch_specs, status_specs, complete_specs,
+	assign_project_specs, assign_sprint_specs, NULL
+};

@@ -101,4 +101,8 @@ int	tasks_query_check(struct req *r, const char *const *allowed);
 void	tasks_check_extra(json_object *body, const char *const *readonly,
 	    json_object *errors);
 
+/* The field specs of this module's request bodies, NULL-terminated. */
+struct field_spec;
+extern const struct field_spec *const tasks_field_specs[];
+
 #endif

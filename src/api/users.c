@@ -2,6 +2,7 @@
  * GET/PATCH /api/v1/users/me, GET /api/v1/admin/users,
  * PATCH /api/v1/admin/users/{id} (API.md section 2).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,7 +224,8 @@ if_match_param(struct req *r, char *buf, size_t len, const char **param)
 	*param = NULL;
 	switch (http_if_match(r, &v)) {
 	case 1:
-		snprintf(buf, len, "%ld", v);
+		/* versions are integers: a larger tag names none (0 never matches) */
+		snprintf(buf, len, "%ld", v > INT_MAX ? 0L : v);
 		*param = buf;
 		return 0;
 	case -1:
@@ -471,9 +473,12 @@ users_admin_patch(struct req *r)
 		PQclear(res);
 		/* 412 if the user exists (stale If-Match), else 404 */
 		s = db_exec(&r->app->db, &as, &st_admin_exists, v, &res);
-		st = s == DB_OK && PQntuples(res) > 0 && v[3] != NULL ?
-		    http_problem(r, 412, "the user has changed since that ETag") :
-		    s == DB_OK ? http_problem(r, 404, "no such user") : http_db_problem(r, s);
+		if (s != DB_OK)
+			st = http_db_problem(r, s);
+		else if (PQntuples(res) > 0 && v[3] != NULL)
+			st = http_problem(r, 412, "the user has changed since that ETag");
+		else
+			st = http_problem(r, 404, "no such user");
 		PQclear(res);
 		return st;
 	}
@@ -485,3 +490,8 @@ users_admin_patch(struct req *r)
 	PQclear(res);
 	return st;
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const users_field_specs[] = {
+	me_specs, admin_specs, NULL
+};
