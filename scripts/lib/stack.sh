@@ -116,6 +116,15 @@ stack_install_deps() {
     done
     # npx (the OpenAPI linter, js-yaml, Redoc): any Node.js will do, Debian's if none
     command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
+    # --- web app (web/, docs/WEB.md): npm builds it (above); its end-to-end
+    # tests (STACK_WITH_BROWSER=1, scripts/check) drive Debian's Chromium,
+    # never a browser downloaded by a test tool. Fonts: readable screenshots.
+    if [ "${STACK_WITH_BROWSER:-0}" = 1 ]; then
+        [ -x /usr/bin/chromium ] || missing+=(chromium)
+        [ "$(dpkg-query -W -f='${Status}' fonts-liberation 2>/dev/null)" = "install ok installed" ] ||
+            missing+=(fonts-liberation)
+    fi
+    # --- end web app
     [ "${#missing[@]}" -eq 0 ] && return 0
     if ! stack__is_root; then
         command -v sudo >/dev/null 2>&1 || {
@@ -168,6 +177,22 @@ stack_build_intree() {
       { [ -f Makefile ] || ./configure; } &&
       make -j2 ) || { stack_log "build failed"; return 1; }
 }
+
+# --- web app (web/, docs/WEB.md) ---------------------------------------------
+# stack_web_build [OUT]: install web/'s pinned dependencies from its lockfile
+# (npm ci, only when package-lock.json changed since the last install) and
+# build the app into OUT (default ./var/web), where the local nginx serves it.
+stack_web_build() {
+    local out=${1:-$STACK_REPO/var/web} w=$STACK_REPO/web stamp
+    command -v npm >/dev/null 2>&1 || { stack_log "npm not found: cannot build the web app"; return 1; }
+    stamp=$w/node_modules/.taskman-lock
+    if ! cmp -s "$w/package-lock.json" "$stamp" 2>/dev/null; then
+        ( cd "$w" && npm ci --no-audit --no-fund --loglevel=error ) || { stack_log "npm ci in web/ failed"; return 1; }
+        cp "$w/package-lock.json" "$stamp"
+    fi
+    mkdir -p "$(dirname "$out")" && node "$w/build.mjs" "$out"
+}
+# --- end web app
 
 stack__nginx_bin() {
     if [ -n "${NGINX:-}" ]; then echo "$NGINX"
@@ -526,12 +551,15 @@ stack__ratelimit_file() {
     esac
 }
 
-# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS]
+# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS] [WEB_ROOT]
 # DOCS_ASSETS: the directory served at /docs/assets/ (default
 # $TASKMAN_DOCS_ASSETS, else ./var/docs-assets; scripts/install-docs-assets
 # fills it -- when it is empty, /docs shows a notice instead of Redoc).
+# WEB_ROOT: the web app served at / (default $TASKMAN_WEB_ROOT, else
+# ./var/web; stack_web_build fills it -- when it is empty, / is a 404).
 stack_nginx_render() {
     local e=stack__sed_escape user del="" docs=${8:-${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}}
+    local web=${9:-${TASKMAN_WEB_ROOT:-$STACK_REPO/var/web}}
     user=$(stack__nginx_user)
     stack__is_root || del='/^user @NGINX_USER@;$/d;'
     mkdir -p "$3/tmp" "$4" && chmod 0755 "$3" "$3/tmp" || return 1
@@ -543,7 +571,8 @@ s|@SOCKET@|'"$($e "$6")"'|g
 s|@NGINX_USER@|'"$($e "$user")"'|g
 s|@CONFDIR@|'"$($e "$STACK_REPO/nginx")"'|g
 s|@RATELIMIT_CONF@|'"$($e "$7")"'|g
-s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
+s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g
+s|@WEB_ROOT@|'"$($e "${web%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 }
 
 # stack__nginx_write_conf: D/nginx/nginx.conf from the stack's state. When
@@ -551,6 +580,7 @@ s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 # user), the docs assets are copied there too.
 stack__nginx_write_conf() {
     local docs=${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}
+    local web=${TASKMAN_WEB_ROOT:-$STACK_REPO/var/web}
     STACK_NGINX_CONF=$STACK_DIR/nginx/nginx.conf
     STACK_NGINX_PREFIX=$STACK_RT/nginx
     mkdir -p "$STACK_DIR/nginx" || return 1
@@ -560,9 +590,15 @@ stack__nginx_write_conf() {
             chmod -R a+rX "$STACK_RT/docs-assets" &&
             docs=$STACK_RT/docs-assets
     fi
+    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$web" ]; then
+        rm -rf "$STACK_RT/web" &&
+            cp -R "$web" "$STACK_RT/web" &&
+            chmod -R a+rX "$STACK_RT/web" &&
+            web=$STACK_RT/web
+    fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \
-        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs"
+        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs" "$web"
 }
 
 # stack_nginx_start D PORT [local|production|FILE]: nginx on 127.0.0.1:PORT
