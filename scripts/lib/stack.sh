@@ -179,18 +179,10 @@ stack_build_intree() {
 }
 
 # --- web app (web/, docs/WEB.md) ---------------------------------------------
-# stack_web_build [OUT]: install web/'s pinned dependencies from its lockfile
-# (npm ci, only when package-lock.json changed since the last install) and
-# build the app into OUT (default ./var/web), where the local nginx serves it.
+# stack_web_build [OUT]: scripts/build-web into OUT (default ./var/web),
+# where the local nginx serves it.
 stack_web_build() {
-    local out=${1:-$STACK_REPO/var/web} w=$STACK_REPO/web stamp
-    command -v npm >/dev/null 2>&1 || { stack_log "npm not found: cannot build the web app"; return 1; }
-    stamp=$w/node_modules/.taskman-lock
-    if ! cmp -s "$w/package-lock.json" "$stamp" 2>/dev/null; then
-        ( cd "$w" && npm ci --no-audit --no-fund --loglevel=error ) || { stack_log "npm ci in web/ failed"; return 1; }
-        cp "$w/package-lock.json" "$stamp"
-    fi
-    mkdir -p "$(dirname "$out")" && node "$w/build.mjs" "$out"
+    "$STACK_REPO/scripts/build-web" "${1:-$STACK_REPO/var/web}"
 }
 # --- end web app
 

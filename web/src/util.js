@@ -104,9 +104,17 @@ export function announce(text, kind = 'status') { for (const a of announcers) a(
 export function useAnnouncer() {
   const [m, setM] = useState({ status: '', alert: '' });
   useEffect(() => {
-    const a = (text, kind) => setM((o) => ({ ...o, [kind === 'alert' ? 'alert' : 'status']: text }));
+    // A message stays for 8 s (long enough to read; the live region has
+    // already been read out), then the toast goes.
+    const timers = {};
+    const a = (text, kind) => {
+      const k = kind === 'alert' ? 'alert' : 'status';
+      setM((o) => ({ ...o, [k]: text }));
+      clearTimeout(timers[k]);
+      timers[k] = setTimeout(() => setM((o) => ({ ...o, [k]: '' })), 8000);
+    };
     announcers.add(a);
-    return () => announcers.delete(a);
+    return () => { announcers.delete(a); clearTimeout(timers.status); clearTimeout(timers.alert); };
   }, []);
   return m;
 }
