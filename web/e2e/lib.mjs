@@ -79,17 +79,21 @@ export async function axe(page) {
   return res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-// Screenshots at 375 px and 1440 px wide (full page) plus axe at each
-// width; returns the serious/critical violations found.
+// Screenshots at 375 px and 1440 px wide (full page), and at 1440 px in
+// the dark scheme, with axe at each; returns the serious/critical
+// violations found.
 export async function capture(page, name) {
   const found = [];
   const vp = page.viewportSize();
-  for (const w of [375, 1440]) {
+  for (const [w, scheme] of [[375, 'light'], [1440, 'light'], [1440, 'dark']]) {
+    await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize({ width: w, height: w === 375 ? 812 : 900 });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: path.join(OUT, 'screenshots', `${name}-${w}.png`), fullPage: true });
-    for (const v of await axe(page)) found.push({ page: name, width: w, ...v });
+    const file = `${name}-${w}${scheme === 'dark' ? '-dark' : ''}.png`;
+    await page.screenshot({ path: path.join(OUT, 'screenshots', file), fullPage: true });
+    for (const v of await axe(page)) found.push({ page: name, width: w, scheme, ...v });
   }
+  await page.emulateMedia({ colorScheme: 'light' });
   if (vp) await page.setViewportSize(vp);
   return found;
 }

@@ -16,6 +16,16 @@ const problems = [];       // CSP violations, page errors
 const a11y = [];           // serious/critical axe violations
 const heading = (p, name) => p.getByRole('heading', { level: 1, name });
 const toast = (p, text) => p.locator('.toast', { hasText: text });
+// poll until fn() returns want (5 s at most), then assert it
+async function eventually(fn, want) {
+  let got;
+  for (let i = 0; i < 50; i++) {
+    got = fn();
+    if (got === want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(got, want);
+}
 const nav = (p, name) => p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
 describe('web app scenario', { concurrency: false }, () => {
@@ -180,25 +190,27 @@ describe('web app scenario', { concurrency: false }, () => {
     await b.goto(`${URL}/#/tasks/${id}`);
     await heading(a, 'Write the release notes').waitFor();
     await heading(b, 'Write the release notes').waitFor();
-    // tab A saves first
+    // Both edit version 1 (a form being edited is never replaced by the
+    // background refresh, so the order below is deterministic); A saves first.
+    await b.getByLabel('Title', { exact: true }).fill('Release notes (B)');
     await a.getByLabel('Title', { exact: true }).fill('Write the release notes v2');
     await a.getByRole('button', { name: 'Save' }).click();
     await heading(a, 'Write the release notes v2').waitFor();
     assert.deepEqual(sql('SELECT title, version FROM tasks WHERE id = $1', id)[0], ['Write the release notes v2', '2']);
     // tab B still has version 1: its save is refused and the difference shown
-    await b.getByLabel('Title', { exact: true }).fill('Release notes (B)');
     await b.getByRole('button', { name: 'Save' }).click();
     const box = b.locator('.conflict');
     await box.waitFor();
     assert.deepEqual(await box.locator('tr[data-field="title"] td').allInnerTexts(), ['Release notes (B)', 'Write the release notes v2']);
     assert.deepEqual(sql('SELECT title, version FROM tasks WHERE id = $1', id)[0], ['Write the release notes v2', '2'], 'no silent overwrite');
     a11y.push(...await capture(b, 'task-conflict'));
+    // tab A, at version 2, starts changing the description meanwhile
+    await a.getByLabel('Description').fill('Notes from A');
     await b.getByRole('button', { name: 'Keep mine' }).click();
     await heading(b, 'Release notes (B)').waitFor();
     assert.equal(await box.count(), 0);
     assert.deepEqual(sql('SELECT title, version FROM tasks WHERE id = $1', id)[0], ['Release notes (B)', '3']);
-    // tab A (version 2) now changes the description: refused, takes theirs
-    await a.getByLabel('Description').fill('Notes from A');
+    // A's save is refused in turn; A takes theirs
     await a.getByRole('button', { name: 'Save' }).click();
     await a.locator('.conflict').waitFor();
     assert.deepEqual(await a.locator('.conflict tr[data-field="title"] td').allInnerTexts(), ['Write the release notes v2', 'Release notes (B)']);
@@ -250,7 +262,8 @@ describe('web app scenario', { concurrency: false }, () => {
       await page.locator('.item-text', { hasText: t }).waitFor();
     }
     await page.getByRole('button', { name: 'Move down: tag the release' }).click();
-    await page.waitForFunction(() => document.querySelector('.item-text')?.textContent === 'publish notes');
+    await toast(page, '"tag the release" moved to position 2 of 3.').waitFor();
+    assert.deepEqual(await page.locator('.item-text').allInnerTexts(), ['publish notes', 'tag the release', 'tell everyone']);
     await page.getByLabel('Done: tell everyone').check();
     await toast(page, '"tell everyone" done.').waitFor();
     const items = JSON.parse(sqlOne("SELECT items::text FROM action_lists WHERE owner_id = $1 AND title = 'Release checklist'", uid));
@@ -297,9 +310,8 @@ describe('web app scenario', { concurrency: false }, () => {
     await toast(page, `${other} updated.`).waitFor();
     assert.equal(sqlOne('SELECT role FROM users WHERE lower(email) = lower($1)', other), 'readonly');
     await page.getByLabel(`Disabled: ${other}`).check();
-    await page.waitForFunction(() => true);
-    await page.waitForTimeout(300);
-    assert.equal(sqlOne('SELECT disabled FROM users WHERE lower(email) = lower($1)', other), 't');
+    await eventually(() => sqlOne('SELECT disabled FROM users WHERE lower(email) = lower($1)', other), 't');
+    assert.equal(await page.getByLabel(`Disabled: ${other}`).isChecked(), true);
     a11y.push(...await capture(page, 'admin'));
   });
 

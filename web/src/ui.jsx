@@ -1,5 +1,6 @@
 // Small building blocks. Every user-supplied string goes through JSX text
 // children or attributes, which Preact sets as text (never innerHTML).
+import { cloneElement } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { fieldLabel } from './api.js';
 import { TRANSITIONS, STATUS_LABEL, actionLabel } from './util.js';
@@ -13,7 +14,7 @@ export function Field({ label, error, children, hint }) {
   const id = useId('f');
   const child = Array.isArray(children) ? children[0] : children;
   const described = [error ? `${id}-err` : null, hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
-  const ctrl = { ...child, props: { ...child.props, id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': described } };
+  const ctrl = cloneElement(child, { id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': described });
   return (
     <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>{label}</label>

@@ -44,6 +44,7 @@ export function ActionList({ id }) {
   const [text, setText] = useState('');
   const [err, setErr] = useState(null);
   const [dragI, setDragI] = useState(-1);
+  const [busy, setBusy] = useState(false);   // one save at a time: each needs the last version
   useEffect(() => { if (l.data && items === null) setItems(l.data.items.map((i) => ({ ...i }))); }, [l.data]);
   if (l.error) return <section><PageTitle>Action list</PageTitle><ErrorBox error={l.error} /></section>;
   if (!l.data || !items) return <Loading what="the list" />;
@@ -51,8 +52,9 @@ export function ActionList({ id }) {
   // Every change is saved at once with If-Match; a 412 reloads the list and
   // says so (the person then repeats the one change they made).
   const save = async (next, what) => {
+    if (busy) return;
     const prev = items;
-    setItems(next); setErr(null);
+    setItems(next); setErr(null); setBusy(true);
     try {
       const { data } = await request('PATCH', `action-lists/${id}`, { items: next.map(({ text: t, done, task_id }) => ({ text: t, done, task_id: task_id || null })) }, { ifMatch: l.data.version });
       l.set(data); setItems(data.items.map((i) => ({ ...i })));
@@ -63,7 +65,7 @@ export function ActionList({ id }) {
         l.set(cur); setItems(cur.items.map((i) => ({ ...i })));
         setErr(Object.assign(x, { message: 'This list was changed elsewhere and has been reloaded; please repeat your change.' }));
       } else { setItems(prev); setErr(x); }
-    }
+    } finally { setBusy(false); }
   };
   const moveItem = (from, to) => {
     if (to < 0 || to >= items.length || from === to) return;
@@ -92,20 +94,20 @@ export function ActionList({ id }) {
             onDragOver={(e) => e.preventDefault()}
             onDrop={(e) => { e.preventDefault(); const from = dragI; setDragI(-1); if (from >= 0) moveItem(from, i); }}>
             <span class="grip" aria-hidden="true">⋮⋮</span>
-            <input type="checkbox" checked={it.done} aria-label={`Done: ${it.text}`}
+            <input type="checkbox" checked={it.done} disabled={busy} aria-label={`Done: ${it.text}`}
               onChange={() => save(items.map((x, j) => (j === i ? { ...x, done: !x.done } : x)), `"${it.text}" ${it.done ? 'not done' : 'done'}.`)} />
             <span class={`item-text${it.done ? ' is-done' : ''}`}>{it.text}</span>
             <span class="item-buttons">
-              <button type="button" class="small" aria-label={`Move up: ${it.text}`} disabled={i === 0} onClick={() => moveItem(i, i - 1)}>↑</button>
-              <button type="button" class="small" aria-label={`Move down: ${it.text}`} disabled={i === items.length - 1} onClick={() => moveItem(i, i + 1)}>↓</button>
-              <button type="button" class="small danger" aria-label={`Remove: ${it.text}`} onClick={() => save(items.filter((_, j) => j !== i), 'Item removed.')}>✕</button>
+              <button type="button" class="small" aria-label={`Move up: ${it.text}`} disabled={busy || i === 0} onClick={() => moveItem(i, i - 1)}>↑</button>
+              <button type="button" class="small" aria-label={`Move down: ${it.text}`} disabled={busy || i === items.length - 1} onClick={() => moveItem(i, i + 1)}>↓</button>
+              <button type="button" class="small danger" aria-label={`Remove: ${it.text}`} disabled={busy} onClick={() => save(items.filter((_, j) => j !== i), 'Item removed.')}>✕</button>
             </span>
           </li>
         ))}
       </ol>
       <form class="quick-add" onSubmit={add}>
         <Field label="New item"><input value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={1000} /></Field>
-        <button type="submit" disabled={!text.trim()}>Add item</button>
+        <button type="submit" disabled={busy || !text.trim()}>Add item</button>
       </form>
       <p><button type="button" class="danger" onClick={remove}>Delete list</button></p>
     </section>

@@ -31,6 +31,7 @@ export function TaskRow({ t, selected, onChange, onSelect }) {
           <StatusBadge status={t.status} />
           <span class={`prio prio-${t.priority}`}>{PRIORITY_LABEL[t.priority]}</span>
           {t.due_at && <span>due {fmtDate(t.due_at)}</span>}
+          {t.estimate_points !== null && t.estimate_points !== undefined && <span>{t.estimate_points} pts</span>}
           {(t.tags || []).map((g) => <span class="tag" key={g}>#{g}</span>)}
         </div>
       </div>
@@ -100,15 +101,21 @@ export function TaskList({ route }) {
 
   const replace = (t) => setSt((s) => ({ ...s, items: s.items.map((x) => (x.id === t.id ? t : x)) }));
 
-  // n new, / search, j/k move, x complete, Enter/o open
+  // n new, / search, j/k move, x complete, o open. One listener for the
+  // page's life, reading the current rows and selection from refs: keys
+  // pressed in quick succession must not reach a listener of an older render.
+  const now = useRef({});
+  now.current = { items: st.items, sel };
   useEffect(() => {
     const onKey = (e) => {
+      const { items, sel } = now.current;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       const tag = e.target.tagName;
       const typing = tag === 'INPUT' && e.target.type !== 'checkbox' || tag === 'TEXTAREA' || tag === 'SELECT';
       if (typing) { if (e.key === 'Escape') e.target.blur(); return; }
-      const rows = st.items;
+      const rows = items;
       const focusRow = (i) => {
+        now.current.sel = i;
         setSel(i);
         const el = listRef.current && listRef.current.querySelectorAll('.task-title')[i];
         if (el) el.focus();
@@ -127,7 +134,7 @@ export function TaskList({ route }) {
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [st.items, sel]);
+  }, []);
 
   const set = (k) => (v) => { setF((o) => ({ ...o, [k]: v })); setSel(-1); };
 
