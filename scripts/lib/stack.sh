@@ -118,6 +118,15 @@ stack_install_deps() {
     done
     # npx (the OpenAPI linter, js-yaml, Redoc): any Node.js will do, Debian's if none
     command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
+    # --- web app (web/, docs/WEB.md): npm builds it (above); its end-to-end
+    # tests (STACK_WITH_BROWSER=1, scripts/check) drive Debian's Chromium,
+    # never a browser downloaded by a test tool. Fonts: readable screenshots.
+    if [ "${STACK_WITH_BROWSER:-0}" = 1 ]; then
+        [ -x /usr/bin/chromium ] || missing+=(chromium)
+        [ "$(dpkg-query -W -f='${Status}' fonts-liberation 2>/dev/null)" = "install ok installed" ] ||
+            missing+=(fonts-liberation)
+    fi
+    # --- end web app
     [ "${#missing[@]}" -eq 0 ] && return 0
     if ! stack__is_root; then
         command -v sudo >/dev/null 2>&1 || {
@@ -170,6 +179,14 @@ stack_build_intree() {
       { [ -f Makefile ] || ./configure; } &&
       make -j2 ) || { stack_log "build failed"; return 1; }
 }
+
+# --- web app (web/, docs/WEB.md) ---------------------------------------------
+# stack_web_build [OUT]: scripts/build-web into OUT (default ./var/web),
+# where the local nginx serves it.
+stack_web_build() {
+    "$STACK_REPO/scripts/build-web" "${1:-$STACK_REPO/var/web}"
+}
+# --- end web app
 
 stack__nginx_bin() {
     if [ -n "${NGINX:-}" ]; then echo "$NGINX"
@@ -533,13 +550,16 @@ stack__ratelimit_file() {
     esac
 }
 
-# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS] [METRICS_PORT]
+# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS] [METRICS_PORT] [WEB_ROOT]
 # DOCS_ASSETS: the directory served at /docs/assets/ (default
 # $TASKMAN_DOCS_ASSETS, else ./var/docs-assets; scripts/install-docs-assets
 # fills it -- when it is empty, /docs shows a notice instead of Redoc).
 # METRICS_PORT: the metrics listener's port on 127.0.0.1 (default PORT + 1).
+# WEB_ROOT: the web app served at / (default $TASKMAN_WEB_ROOT, else
+# ./var/web; stack_web_build fills it -- when it is empty, / is a 404).
 stack_nginx_render() {
     local e=stack__sed_escape user del="" docs=${8:-${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}}
+    local web=${10:-${TASKMAN_WEB_ROOT:-$STACK_REPO/var/web}}
     user=$(stack__nginx_user)
     stack__is_root || del='/^user @NGINX_USER@;$/d;'
     mkdir -p "$3/tmp" "$4" && chmod 0755 "$3" "$3/tmp" || return 1
@@ -552,7 +572,8 @@ s|@NGINX_USER@|'"$($e "$user")"'|g
 s|@CONFDIR@|'"$($e "$STACK_REPO/nginx")"'|g
 s|@RATELIMIT_CONF@|'"$($e "$7")"'|g
 s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g
-s|@METRICS_PORT@|'"$($e "${9:-$(( $5 + 1 ))}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
+s|@METRICS_PORT@|'"$($e "${9:-$(( $5 + 1 ))}")"'|g
+s|@WEB_ROOT@|'"$($e "${web%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 }
 
 # stack__nginx_write_conf: D/nginx/nginx.conf from the stack's state. When
@@ -560,6 +581,7 @@ s|@METRICS_PORT@|'"$($e "${9:-$(( $5 + 1 ))}")"'|g' "$1" >"$2.tmp" && mv -f "$2.
 # user), the docs assets are copied there too.
 stack__nginx_write_conf() {
     local docs=${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}
+    local web=${TASKMAN_WEB_ROOT:-$STACK_REPO/var/web}
     STACK_NGINX_CONF=$STACK_DIR/nginx/nginx.conf
     STACK_NGINX_PREFIX=$STACK_RT/nginx
     mkdir -p "$STACK_DIR/nginx" || return 1
@@ -576,10 +598,16 @@ stack__nginx_write_conf() {
         chmod -R a+rX "$STACK_RT/docs-assets" || return 1
         docs=$STACK_RT/docs-assets
     fi
+    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$web" ]; then
+        rm -rf "$STACK_RT/web" &&
+            cp -R "$web" "$STACK_RT/web" &&
+            chmod -R a+rX "$STACK_RT/web" &&
+            web=$STACK_RT/web
+    fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \
         "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs" \
-        "$STACK_METRICS_PORT"
+        "$STACK_METRICS_PORT" "$web"
 }
 
 # stack_nginx_start D PORT [local|production|FILE]: nginx on 127.0.0.1:PORT
