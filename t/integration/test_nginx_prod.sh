@@ -75,7 +75,14 @@ http {
 }
 CONF
 if ! "$nginx" -c "$T/nginx.conf" -p "$T/" 2>"$T/start.err"; then
-    cat "$T/start.err"; echo "nginx did not start"; exit 2
+    cat "$T/start.err"
+    # a free port taken by someone else before nginx bound it: new ports
+    if grep -q 'Address already in use' "$T/start.err" && [ "${NGINX_PROD_TRY:-1}" -lt 3 ]; then
+        echo "retrying with other ports"
+        cleanup; trap - EXIT
+        NGINX_PROD_TRY=$(( ${NGINX_PROD_TRY:-1} + 1 )) exec bash "$0" "$@"
+    fi
+    echo "nginx did not start"; exit 2
 fi
 for _ in $(seq 1 50); do
     NGINX_PID=$(cat "$T/nginx.pid" 2>/dev/null) && [ -n "$NGINX_PID" ] && break
