@@ -733,7 +733,7 @@ BEGIN
     WHEN 'comments' THEN
         v_type := 'comment';
         v_task := (r ->> 'task_id')::uuid;
-        SELECT t.title, t.scope, t.project_id INTO v_title, v_scopes[1], v_projs[1]
+        SELECT t.title, ARRAY[t.scope], ARRAY[t.project_id] INTO v_title, v_scopes, v_projs
           FROM public.tasks t WHERE t.id = v_task;
         IF NOT FOUND THEN
             RETURN NULL;    -- deleted with its task, which is logged
@@ -748,8 +748,8 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM public.projects p WHERE p.id = (r ->> 'project_id')::uuid) THEN
             RETURN NULL;    -- the project is being deleted
         END IF;
-        v_scopes[1] := (r ->> 'project_id')::uuid;
-        v_projs[1] := v_scopes[1];
+        v_scopes := ARRAY[(r ->> 'project_id')::uuid];
+        v_projs := v_scopes;
         v_action := CASE TG_OP WHEN 'INSERT' THEN 'member_added'
                                WHEN 'DELETE' THEN 'member_removed' ELSE 'role_changed' END;
         IF TG_OP <> 'UPDATE' THEN
