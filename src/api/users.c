@@ -17,20 +17,27 @@
 #include "json.h"
 #include "valid.h"
 
+/*
+ * The caller's own view adds notify_email (schema 0008: e-mail
+ * notifications, API.md section 9) to the user JSON.
+ */
+#define ME_JSON "(taskman_user_json(u)::jsonb || " \
+	"jsonb_build_object('notify_email', u.notify_email))::json"
 static const struct db_stmt st_me = { "users_me",
-	"SELECT taskman_user_json(u), u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
+	"SELECT " ME_JSON ", u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
 static const struct db_stmt st_me_hash = { "users_me_hash",
 	"SELECT password_hash FROM users WHERE id = $1", 1, DB_ROW };
 /*
  * $1 id, $2 set display_name?, $3 display_name, $4 set username?, $5 username,
  * $6 new password hash or NULL, $7 If-Match version or NULL, $8 this login's
- * session family (kept), $9 addr, $10 request id
+ * session family (kept), $9 addr, $10 request id, $11 notify_email or NULL
  */
 static const struct db_stmt st_me_update = { "users_me_update",
 	"WITH u AS (UPDATE users SET "
 	"  display_name = CASE WHEN $2::boolean THEN $3 ELSE display_name END, "
 	"  username = CASE WHEN $4::boolean THEN $5 ELSE username END, "
 	"  password_hash = coalesce($6, password_hash), "
+	"  notify_email = coalesce($11::boolean, notify_email), "
 	"  updated_at = now(), version = version + 1 "
 	"  WHERE id = $1 AND ($7::integer IS NULL OR version = $7::integer) RETURNING *), "
 	"s AS (UPDATE refresh_sessions SET revoked_at = now() "
@@ -39,7 +46,7 @@ static const struct db_stmt st_me_update = { "users_me_update",
 	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, request_id) "
 	"  SELECT $1, $1, 'password.change', left($9, 64), left($10, 128) "
 	"  WHERE $6 IS NOT NULL AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT taskman_user_json(u), u.version FROM u", 10, DB_ROW };
+	"SELECT " ME_JSON ", u.version FROM u", 11, DB_ROW };
 /*
  * Newest first.  $1 limit + 1 (one row more tells "there is more"),
  * $2 offset, $3/$4 the keyset cursor (created_at, id of the last row seen)
@@ -89,6 +96,7 @@ static const struct field_spec me_specs[] = {
 	{ "password", FT_STRING, F_BYTES, PASSWORD_MIN_BYTES, PASSWORD_MAX_BYTES,
 	    NULL, 0, 0, NULL },
 	{ "current_password", FT_STRING, F_BYTES, 1, PASSWORD_MAX_BYTES, NULL, 0, 0, NULL },
+	{ "notify_email", FT_BOOL, 0, 0, 0, NULL, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
 };
 
@@ -213,7 +221,8 @@ users_me_patch(struct req *r)
 	struct app	*a = r->app;
 	struct db_user	 as = as_caller(r);
 	json_object	*errs, *pwo = NULL, *cpo = NULL;
-	const char	*v[10];
+	const char	*v[11];
+	json_object	*ne = NULL;
 	char		 newhash[PASSWORD_HASH_MAX], ifm[24], sid[37];
 	PGresult	*res = NULL;
 	enum db_status	 s;
@@ -267,6 +276,8 @@ users_me_patch(struct req *r)
 	v[7] = sid[0] ? sid : NULL;
 	v[8] = r->remote_addr;
 	v[9] = r->request_id;
+	v[10] = json_object_object_get_ex(r->json, "notify_email", &ne) && ne != NULL ?
+	    (json_object_get_boolean(ne) ? "true" : "false") : NULL;
 	s = db_exec(&a->db, &as, &st_me_update, v, &res);
 	if (s == DB_NOT_FOUND)
 		st = http_problem(r, 412, "the user has changed since that ETag");
