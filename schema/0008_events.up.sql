@@ -183,12 +183,27 @@ $$;
 -- Used at fan-out and again by taskman-jobs right before each delivery.
 CREATE FUNCTION taskman_event_may_see(p_user uuid, p_owner uuid, p_project uuid)
     RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT p_user = p_owner
-       AND (p_project IS NULL
-            OR EXISTS (SELECT 1 FROM public.projects p
-                        WHERE p.id = p_project AND p.owner_id = p_user))
+DECLARE
+    v_prev text := current_setting('taskman.user_id', true);
+    v_ok   boolean;
+BEGIN
+    IF p_user IS DISTINCT FROM p_owner THEN      -- TEAMS HOOK: members too
+        RETURN false;
+    END IF;
+    IF p_project IS NULL THEN
+        RETURN true;
+    END IF;
+    -- Look as p_user (row-level security decides, as for a request of
+    -- theirs); the caller's setting is put back before returning.
+    PERFORM set_config('taskman.user_id', p_user::text, true);
+    SELECT EXISTS (SELECT 1 FROM public.projects p
+                    WHERE p.id = p_project AND p.owner_id = p_user) INTO v_ok;
+    PERFORM set_config('taskman.user_id', coalesce(v_prev, ''), true);
+    RETURN v_ok;
+END
 $$;
 
 -- Writes one delivery per active webhook that wants p_event about a

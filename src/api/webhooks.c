@@ -346,7 +346,7 @@ webhooks_patch(struct req *r)
 		return st;
 	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
 		st = project_problem(r);
-	else if (PQgetisnull(res, 0, 1))
+	else if (PQgetisnull(res, 0, 2))	/* no version after: not written */
 		st = plan_not_written(r, &pre, atol(PQgetvalue(res, 0, 0)));
 	else
 		st = plan_respond(r, res, 1);
