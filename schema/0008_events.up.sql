@@ -423,9 +423,10 @@ $$;
 ------------------------------------------------------------------------------
 
 -- The outcome of one delivery attempt.  p_next_ms: delay before the next
--- attempt, NULL when the schedule is exhausted (the delivery fails for
--- good); p_window_ms: after failing for this long a webhook is
--- deactivated (3 days, scaled in tests).
+-- attempt, NULL when the schedule is exhausted or the target is refused
+-- (the delivery fails for good); p_window_ms: a webhook failing for this
+-- long (3 days, scaled in tests) is deactivated with a reason, and its
+-- other pending deliveries fail with it.
 CREATE FUNCTION taskman_jobs_delivery_done(p_id uuid, p_ok boolean, p_code integer,
                                            p_error text, p_duration_ms integer,
                                            p_next_ms bigint, p_window_ms bigint)
@@ -459,7 +460,19 @@ BEGIN
                                          taskman_ts(failing_since),
                                          coalesce('HTTP ' || p_code, p_error, 'error')), 500)
      WHERE id = v_webhook AND active
-       AND failing_since <= now() - p_window_ms * interval '1 millisecond';
+       -- no success for 3 days; or a delivery just exhausted its schedule
+       -- (its last attempt comes 6 h or less before the 3 days are over)
+       -- and nothing succeeded during nearly all of that schedule
+       AND (failing_since <= now() - p_window_ms * interval '1 millisecond'
+            OR (p_next_ms IS NULL
+                AND failing_since <= now() - p_window_ms * 0.9 * interval '1 millisecond'));
+    IF FOUND THEN
+        -- Its other pending deliveries would wait forever (and be walked
+        -- past by every claim): they fail with it.
+        UPDATE webhook_deliveries
+           SET status = 'failed', last_error = 'the webhook was deactivated'
+         WHERE webhook_id = v_webhook AND status = 'pending';
+    END IF;
 END
 $$;
 

@@ -156,6 +156,8 @@ rx_main(void *arg)
 		seen = rx_seen(h.delivery);
 		if (strncmp(h.path, "/fail3", 6) == 0 && seen < 3)
 			status = 500;
+		if (strncmp(h.path, "/down", 5) == 0)
+			status = 503;
 		if (strncmp(h.path, "/slow", 5) == 0 && seen == 0)
 			slow = rx.slow_ms;
 		pthread_mutex_unlock(&rx.mu);
@@ -292,6 +294,8 @@ metrics_file(void)
 	return path[0] ? path : NULL;
 }
 
+static const char *backoff_scale = "0.001";
+
 /* Starts taskman-jobs with the test switches; allow_private as given. */
 static void
 jobs_start(bool allow_private)
@@ -310,7 +314,7 @@ jobs_start(bool allow_private)
 		const char *mf = metrics_file();
 
 		setenv("TASKMAN_WEBHOOK_ALLOW_PRIVATE", allow_private ? "true" : "false", 1);
-		setenv("TASKMAN_JOBS_BACKOFF_SCALE", "0.001", 1);
+		setenv("TASKMAN_JOBS_BACKOFF_SCALE", backoff_scale, 1);
 		setenv("TASKMAN_JOBS_POLL_MS", "300", 1);
 		setenv("TASKMAN_JOBS_SCHEDULE_MS", "300", 1);
 		setenv("TASKMAN_SMTP_URL", smtp, 1);
@@ -596,6 +600,68 @@ Test(webhooks, failing_receiver_gets_the_same_delivery_id)
 	pthread_mutex_lock(&rx.mu);
 	cr_expect_str_eq(rx.hits[rx.n - 1].delivery, did);
 	pthread_mutex_unlock(&rx.mu);
+}
+
+Test(webhooks, three_days_of_failures_deactivate_the_webhook)
+{
+	char	 wid[40], secret[80], tid[40], buf[600], path[128];
+	struct resp r;
+	int	 i;
+
+	backoff_scale = "0.00001";	/* 3 days = 2.6 s; 1 min = 0.6 ms */
+	jobs_start(true);
+	webhook("/down", "[\"task.created\"]", wid, secret);
+	task("never acknowledged", NULL, tid);
+	task("queued behind it", NULL, tid);
+	for (i = 0; i < 200; i++) {
+		pu_sql(buf, sizeof(buf), "SELECT active FROM webhooks WHERE id = '%s'", wid);
+		if (strcmp(buf, "f") == 0)
+			break;
+		usleep(100000);
+	}
+	cr_assert_str_eq(buf, "f", "still active after 20 s");
+	snprintf(path, sizeof(path), "/api/v1/webhooks/%s", wid);
+	pu_call(&r, &me, "GET", path, NULL, NULL, NULL);
+	cr_expect(json_object_get_boolean(pu_get(r.json, "active")) == 0);
+	cr_expect(pu_str(r.json, "disabled_reason") != NULL &&
+	    strstr(pu_str(r.json, "disabled_reason"), "HTTP 503") != NULL, "%s", r.body);
+	resp_free(&r);
+	pu_sql(buf, sizeof(buf), "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = '%s' "
+	    "AND status = 'pending'", wid);
+	cr_expect_str_eq(buf, "0", "pending deliveries of a deactivated webhook");
+	cr_expect_geq(rx_count("/down", NULL, false), 3);
+
+	/* turned on again by its owner: the reason is gone */
+	pu_call(&r, &me, "PATCH", path, "{\"active\":true}", NULL, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(pu_isnull(r.json, "disabled_reason"));
+	resp_free(&r);
+}
+
+Test(webhooks, delivery_skipped_when_the_owner_lost_access)
+{
+	char	 wid[40], secret[80], did[40], other[40], buf[300];
+	int	 i;
+
+	jobs_start(true);
+	webhook("/ok", "[\"*\"]", wid, secret);
+	/*
+	 * A delivery about a resource of someone else (what a removed project
+	 * member's webhook would hold once teams exist).
+	 */
+	pu_sql(other, sizeof(other), "SELECT id FROM users WHERE id <> '%s' LIMIT 1", me.id);
+	pu_sql(did, sizeof(did), "INSERT INTO webhook_deliveries (id, webhook_id, owner_id, event, "
+	    "resource_owner_id, payload) VALUES (gen_random_uuid(), '%s', '%s', 'task.updated', "
+	    "'%s', '{}') RETURNING id", wid, me.id, other);
+	pu_sql(buf, sizeof(buf), "SELECT pg_notify('taskman_jobs', 'test')::text");
+	for (i = 0; i < 100; i++) {
+		pu_sql(buf, sizeof(buf), "SELECT status FROM webhook_deliveries WHERE id = '%s'", did);
+		if (strcmp(buf, "pending") != 0)
+			break;
+		usleep(100000);
+	}
+	cr_expect_str_eq(buf, "skipped");
+	cr_expect_eq(rx_count("/ok", NULL, false), 0, "sent although access was lost");
 }
 
 Test(webhooks, rolled_back_write_sends_nothing)
