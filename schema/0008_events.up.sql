@@ -436,6 +436,7 @@ CREATE FUNCTION taskman_jobs_delivery_done(p_id uuid, p_ok boolean, p_code integ
 AS $$
 DECLARE
     v_webhook uuid;
+    v_created timestamptz;
 BEGIN
     UPDATE webhook_deliveries
        SET attempts = attempts + 1, last_attempt_at = now(), last_status_code = p_code,
@@ -446,7 +447,7 @@ BEGIN
            next_attempt_at = CASE WHEN p_ok OR p_next_ms IS NULL THEN next_attempt_at
                                   ELSE now() + p_next_ms * interval '1 millisecond' END
      WHERE id = p_id
-    RETURNING webhook_id INTO v_webhook;
+    RETURNING webhook_id, created_at INTO v_webhook, v_created;
     IF p_ok THEN
         UPDATE webhooks SET failing_since = NULL
          WHERE id = v_webhook AND failing_since IS NOT NULL;
@@ -460,12 +461,14 @@ BEGIN
                                          taskman_ts(failing_since),
                                          coalesce('HTTP ' || p_code, p_error, 'error')), 500)
      WHERE id = v_webhook AND active
-       -- no success for 3 days; or a delivery just exhausted its schedule
-       -- (its last attempt comes 6 h or less before the 3 days are over)
-       -- and nothing succeeded during nearly all of that schedule
+       -- no success for 3 days; or a delivery just exhausted its 3-day
+       -- schedule (not refused at once: it is old) and nothing succeeded
+       -- since (about) its event: the failures began within the first
+       -- tenth of its window
        AND (failing_since <= now() - p_window_ms * interval '1 millisecond'
             OR (p_next_ms IS NULL
-                AND failing_since <= now() - p_window_ms * 0.9 * interval '1 millisecond'));
+                AND now() >= v_created + p_window_ms * 0.5 * interval '1 millisecond'
+                AND failing_since <= v_created + p_window_ms * 0.1 * interval '1 millisecond'));
     IF FOUND THEN
         -- Its other pending deliveries would wait forever (and be walked
         -- past by every claim): they fail with it.

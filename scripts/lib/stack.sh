@@ -547,9 +547,16 @@ stack_jobs_start() {
 # stack_jobs_stop: SIGTERM (it finishes the delivery in flight), SIGKILL
 # after STACK_STOP_TIMEOUT seconds.
 stack_jobs_stop() {
-    local pid=${STACK_JOBS_PID:-}
+    local pid=${STACK_JOBS_PID:-} saved
+    # stackctl jobs-stop/jobs-start (the webhook tests) may have replaced
+    # it since this shell started it: the state file knows the current one.
+    if [ -n "${STACK_DIR:-}" ] && [ -r "$STACK_DIR/stack.env" ]; then
+        saved=$(sed -n 's/^STACK_JOBS_PID=\([0-9]*\)$/\1/p' "$STACK_DIR/stack.env")
+        [ -n "$saved" ] && pid=$saved
+    fi
     [ -n "$pid" ] || return 0
-    if stack__alive "$pid"; then
+    # only a taskman-jobs (pids are reused)
+    if stack__alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q taskman-jobs; then
         kill -TERM "$pid" 2>/dev/null
         if ! stack__wait_gone "$pid" "$STACK_STOP_TIMEOUT"; then
             stack_log "taskman-jobs ($pid) ignored SIGTERM, killing it"

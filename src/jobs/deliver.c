@@ -215,7 +215,8 @@ deliver_post(const char *url, const char *event, const char *delivery_id,
 	}
 	cc = curl_easy_perform(c);
 	rc = 0;
-	if (g.refused) {
+	/* a name with several addresses: curl may have moved on to an allowed one */
+	if (cc != CURLE_OK && g.refused) {
 		res->refused = true;
 		snprintf(res->error, sizeof(res->error),
 		    "target address %s is loopback, private, link-local or multicast "

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -313,6 +314,8 @@ jobs_start(bool allow_private)
 	if (jobs_pid == 0) {
 		const char *mf = metrics_file();
 
+		/* dies with this test process, even when criterion kills it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		setenv("TASKMAN_WEBHOOK_ALLOW_PRIVATE", allow_private ? "true" : "false", 1);
 		setenv("TASKMAN_JOBS_BACKOFF_SCALE", backoff_scale, 1);
 		setenv("TASKMAN_JOBS_POLL_MS", "300", 1);
