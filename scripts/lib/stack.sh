@@ -533,6 +533,7 @@ stack_jobs_start() {
         TASKMAN_METRICS_FILE="${STACK_METRICS_FILE:-$STACK_RT/run/taskman.metrics}" \
         "$bin" </dev/null >>"$STACK_DIR/log/jobs.log" 2>&1 &
     STACK_JOBS_PID=$!
+    echo "$STACK_JOBS_PID" >"$STACK_DIR/jobs.pid"
     stack__save
     sleep 0.2
     stack__alive "$STACK_JOBS_PID" || {
@@ -549,10 +550,11 @@ stack_jobs_start() {
 stack_jobs_stop() {
     local pid=${STACK_JOBS_PID:-} saved
     # stackctl jobs-stop/jobs-start (the webhook tests) may have replaced
-    # it since this shell started it: the state file knows the current one.
-    if [ -n "${STACK_DIR:-}" ] && [ -r "$STACK_DIR/stack.env" ]; then
-        saved=$(sed -n 's/^STACK_JOBS_PID=\([0-9]*\)$/\1/p' "$STACK_DIR/stack.env")
-        [ -n "$saved" ] && pid=$saved
+    # it since this shell started it: D/jobs.pid names the current one
+    # (stack.env is rewritten from this shell's variables by other steps).
+    if [ -n "${STACK_DIR:-}" ] && [ -r "$STACK_DIR/jobs.pid" ]; then
+        saved=$(cat "$STACK_DIR/jobs.pid")
+        case $saved in ''|*[!0-9]*) ;; *) pid=$saved ;; esac
     fi
     [ -n "$pid" ] || return 0
     # only a taskman-jobs (pids are reused)
@@ -565,6 +567,7 @@ stack_jobs_stop() {
     fi
     wait "$pid" 2>/dev/null
     STACK_JOBS_PID=
+    rm -f "${STACK_DIR:-/nonexistent}/jobs.pid"
     stack__save
 }
 
