@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "api/tasks.h"
 
 void
 app_init(struct app *a, const struct config *cfg, const struct tokens *tokens)
@@ -15,4 +16,6 @@ void
 app_free(struct app *a)
 {
 	db_close(&a->db);
+	tasks_shapes_free(a->task_shapes);
+	a->task_shapes = NULL;
 }

@@ -15,6 +15,8 @@
 struct tokens;
 struct docs;
 
+struct tasks_shapes;
+
 struct app {
 	const struct config	*cfg;		/* shared, read-only */
 	const struct tokens	*tokens;	/* shared, read-only */
@@ -27,6 +29,8 @@ struct app {
 	struct timespec		 ready_at;
 	enum db_status		 ready_status;
 	long			 ready_us;
+	/* the task-list statements prepared on db (src/api/tasks.c) */
+	struct tasks_shapes	*task_shapes;
 };
 
 void	app_init(struct app *a, const struct config *cfg,

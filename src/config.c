@@ -112,6 +112,11 @@ config_load(struct config *c, char *err, size_t errlen)
 	if (env_long("TASKMAN_WORKERS", 1, 1, 256, &n, err, errlen))
 		return -1;
 	c->workers = (int)n;
+	/* half the pool by default: logins alone never take every worker */
+	if (env_long("TASKMAN_HASH_CONCURRENCY", (c->workers + 1) / 2, 1, 256, &n,
+	    err, errlen))
+		return -1;
+	c->hash_concurrency = (int)n;
 
 	c->log_level = LOG_INFO;
 	if ((v = env("TASKMAN_LOG_LEVEL")) != NULL &&
@@ -162,6 +167,12 @@ config_load(struct config *c, char *err, size_t errlen)
 	if ((c->jwks_file == NULL) != (c->external_issuer == NULL)) {
 		snprintf(err, errlen, "TASKMAN_JWKS_FILE and TASKMAN_EXTERNAL_ISSUER "
 		    "must be set together");
+		return -1;
+	}
+	/* without an audience, any token of that issuer, for any service, would do */
+	if (c->jwks_file != NULL && c->external_audience == NULL) {
+		snprintf(err, errlen, "TASKMAN_EXTERNAL_AUDIENCE must be set with "
+		    "TASKMAN_JWKS_FILE (the aud this API accepts from the external issuer)");
 		return -1;
 	}
 	return 0;

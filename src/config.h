@@ -29,6 +29,7 @@ struct config {
 	mode_t		 socket_mode;
 	const char	*socket_group;
 	int		 workers;
+	int		 hash_concurrency;	/* Argon2 computations at once, whole pool */
 	enum log_level	 log_level;
 	size_t		 body_limit;
 	int		 statement_timeout_ms;

@@ -73,19 +73,43 @@ db_notice(void *arg, const char *message)
 	log_msg(LOG_DEBUG, "db_notice", "%.*s", (int)n, message);
 }
 
+void
+db_conn_params(const struct db *db, const char **keys, const char **vals,
+    char bufs[][32])
+{
+	int	 n = 0, idle_s = db->statement_timeout_ms / 1000 + 1;
+
+	/* dbname first: the keywords after it override what the URL says */
+	keys[n] = "dbname";		vals[n++] = db->url;
+	keys[n] = "connect_timeout";	vals[n++] = DB_CONNECT_TIMEOUT_S;
+	snprintf(bufs[0], 32, "-c statement_timeout=%d", db->statement_timeout_ms);
+	keys[n] = "options";		vals[n++] = bufs[0];
+	keys[n] = "application_name";	vals[n++] = "taskman-fcgi";
+	/*
+	 * A partitioned network sends no reset: without these a worker waits
+	 * on the socket forever.  While a statement runs the connection is
+	 * idle (probes after the statement timeout, 3 x 1 s apart); with
+	 * unacknowledged data, tcp_user_timeout ends it.  Unix sockets ignore
+	 * them.
+	 */
+	keys[n] = "keepalives";		vals[n++] = "1";
+	snprintf(bufs[1], 32, "%d", idle_s);
+	keys[n] = "keepalives_idle";	vals[n++] = bufs[1];
+	keys[n] = "keepalives_interval"; vals[n++] = "1";
+	keys[n] = "keepalives_count";	vals[n++] = "3";
+	snprintf(bufs[2], 32, "%d", db->statement_timeout_ms + 4000);
+	keys[n] = "tcp_user_timeout";	vals[n++] = bufs[2];
+	keys[n] = NULL;			vals[n] = NULL;
+}
+
 int
 db_connect(struct db *db)
 {
-	char		 options[64];
-	/* dbname first: the keywords after it override what the URL says */
-	const char	*keys[] = { "dbname", "connect_timeout", "options",
-	    "application_name", NULL };
-	const char	*vals[] = { db->url, DB_CONNECT_TIMEOUT_S, options,
-	    "taskman-fcgi", NULL };
+	char		 bufs[3][32];
+	const char	*keys[DB_CONN_PARAMS], *vals[DB_CONN_PARAMS];
 
 	db_close(db);
-	snprintf(options, sizeof(options), "-c statement_timeout=%d",
-	    db->statement_timeout_ms);
+	db_conn_params(db, keys, vals, bufs);
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		/* PQerrorMessage names host and user, never the password */
@@ -125,9 +149,12 @@ db_note_error(struct db *db, const PGresult *r)
 	snprintf(db->message, sizeof(db->message), "%s", pm ? pm : "");
 }
 
-/* The first statement of every pipeline that runs as a user. */
+/*
+ * The first statement of every pipeline that runs as a user: true, or
+ * false with no user and a read-only transaction (schema 0006).
+ */
 static const struct db_stmt st_set_user = { "db_set_user",
-	"SELECT taskman_set_user($1, $2)", 2, 0 };
+	"SELECT taskman_set_user($1, $2, $3)", 3, 0 };
 static const struct db_stmt st_set_fresh = { "db_set_fresh",
 	"SELECT set_config('taskman.user_id', $1, true), "
 	"set_config('taskman.role', $2, true)", 2, 0 };
@@ -145,10 +172,11 @@ db_exec_once(struct db *db, const struct db_user *as,
 	PGresult		*r, *main = NULL;
 	enum db_status		 status = DB_OK;
 	bool			 lost = false, parsed[2] = { false, false };
+	bool			 refused = false;
 	int			 ncmd = 0, main_idx, idx = 0, nulls = 0, k, nprep = 0;
-	int			 prep_idx[2];
+	int			 prep_idx[2], set_idx = -1;
 	const struct db_stmt	*prep[2], *setst = NULL;
-	const char		*setv[2];
+	const char		*setv[3];
 
 	*reached = false;
 	db->sqlstate[0] = db->constraint[0] = db->message[0] = '\0';
@@ -175,9 +203,11 @@ db_exec_once(struct db *db, const struct db_user *as,
 	if (setst != NULL) {
 		setv[0] = as->id;
 		setv[1] = as->role;
-		if (!PQsendQueryPrepared(c, setst->name, 2, setv, NULL, NULL, 0))
+		setv[2] = as->sid;
+		if (!PQsendQueryPrepared(c, setst->name, setst->nparams, setv,
+		    NULL, NULL, 0))
 			goto broken;
-		ncmd++;
+		set_idx = ncmd++;
 	}
 	main_idx = ncmd++;
 	if (!PQsendQueryPrepared(c, st->name, st->nparams, values, NULL, NULL, 0) ||
@@ -217,6 +247,11 @@ db_exec_once(struct db *db, const struct db_user *as,
 			for (k = 0; k < nprep; k++)
 				if (idx == prep_idx[k])
 					parsed[k] = true;
+			/* the identity check said no: whatever follows is void */
+			if (idx == set_idx && setst == &st_set_user &&
+			    PQresultStatus(r) == PGRES_TUPLES_OK &&
+			    (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), "t") != 0))
+				refused = true;
 			if (idx == main_idx && main == NULL) {
 				*reached = true;
 				main = r;
@@ -241,6 +276,12 @@ done:
 	for (k = 0; k < nprep; k++)
 		if (parsed[k] && db->nprepared < DB_MAX_PREPARED)
 			db->prepared[db->nprepared++] = prep[k];
+	if (refused) {
+		/* the statement ran read-only as nobody: its result or error is moot */
+		PQclear(main);
+		*reached = true;
+		return DB_UNAUTHENTICATED;
+	}
 	if (status != DB_OK) {
 		PQclear(main);
 		return status;

@@ -41,13 +41,17 @@ struct db_stmt {
 /*
  * Who the statement runs as, for row-level security; NULL: nobody.
  * Normally taskman_set_user() checks in the same transaction that the
- * user still exists, is enabled and has this role (else DB_UNAUTHENTICATED).
+ * user still exists, is enabled and has this role, and that the session
+ * sid (when not NULL) is still live; else DB_UNAUTHENTICATED, and the
+ * transaction was read-only with no user, so nothing was read or written.
  * unchecked: only set the settings, for a user being created right now.
+ * Handlers build one with http_db_user() (http.h).
  */
 struct db_user {
 	const char	*id;	/* uuid text */
 	const char	*role;	/* admin | user | readonly */
 	bool		 unchecked;
+	const char	*sid;	/* the token's session (uuid text), or NULL */
 };
 
 #define DB_MAX_PREPARED	256
@@ -66,6 +70,15 @@ struct db {
 };
 
 void		 db_init(struct db *db, const char *url, int statement_timeout_ms);
+/*
+ * The connection keywords db_connect() uses besides the URL (NULL-terminated
+ * keys and values, at most DB_CONN_PARAMS - 1 pairs); exposed for tests.
+ * TCP keepalives and tcp_user_timeout end a connection to a database that
+ * stopped answering a little after the statement timeout.
+ */
+#define DB_CONN_PARAMS	12
+void		 db_conn_params(const struct db *db, const char **keys,
+		    const char **vals, char bufs[][32]);
 /* Connects now; on failure the next db_exec() tries again.  Returns 0/-1. */
 int		 db_connect(struct db *db);
 void		 db_close(struct db *db);

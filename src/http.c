@@ -9,6 +9,7 @@
 #include "config.h"
 #include "http.h"
 #include "json.h"
+#include "log.h"
 #include "valid.h"
 
 struct status_info {
@@ -136,6 +137,15 @@ request_id_new(char *dst)
 	dst[32] = '\0';
 }
 
+bool
+http_path_ok(const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '?' || *p == '#')
+			return false;
+	return true;
+}
+
 int
 http_parse_head(struct req *r, size_t body_limit)
 {
@@ -157,19 +167,34 @@ http_parse_head(struct req *r, size_t body_limit)
 	if (strlen(r->method_name) > 16)
 		r->method_name = "OTHER";
 
-	/* DOCUMENT_URI is nginx's normalized, decoded path; the raw URI otherwise */
+	/*
+	 * DOCUMENT_URI is nginx's normalized, decoded path; the raw URI
+	 * otherwise (cut at its query).  A decoded path with '?', '#' or a
+	 * control character is refused, not cut: nginx matched its locations
+	 * (rate limits, /metrics) against the whole of it, so serving a
+	 * shorter path here would serve what those locations did not guard.
+	 */
 	v = param(r, "DOCUMENT_URI");
-	if (v == NULL)
-		v = param(r, "REQUEST_URI");
-	if (v == NULL || v[0] != '/')
+	if (v != NULL)
+		n = strlen(v);
+	else if ((v = param(r, "REQUEST_URI")) != NULL)
+		n = strcspn(v, "?");
+	if (v == NULL || v[0] != '/') {
 		v = "/";
-	n = strcspn(v, "?");
+		n = 1;
+	}
 	if (n >= sizeof(r->path))
 		return http_problem(r, 404, "the path is too long");
 	memcpy(r->path, v, n);
 	r->path[n] = '\0';
-	if (strlen(r->path) != n)
-		return http_problem(r, 400, "the path contains a NUL byte");
+	if (!http_path_ok(r->path)) {
+		/* the problem's instance must not echo it */
+		snprintf(r->path, sizeof(r->path), "/");
+		return http_problem(r, 400, "the path contains a character that is "
+		    "not allowed (?, #, NUL or a control character)");
+	}
+	v = param(r, "TASKMAN_METRICS_LISTENER");
+	r->metrics_listener = v != NULL && strcmp(v, "1") == 0;
 
 	q = param(r, "QUERY_STRING");
 	r->query = q ? q : "";
@@ -178,6 +203,7 @@ http_parse_head(struct req *r, size_t body_limit)
 	r->if_match = param(r, "HTTP_IF_MATCH");
 	r->if_none_match = param(r, "HTTP_IF_NONE_MATCH");
 	r->idempotency_key = param(r, "HTTP_IDEMPOTENCY_KEY");
+	r->prefer = param(r, "HTTP_PREFER");
 	r->cookie = param(r, "HTTP_COOKIE");
 	r->remote_addr = param(r, "REMOTE_ADDR");
 	r->user_agent = param(r, "HTTP_USER_AGENT");
@@ -281,12 +307,16 @@ http_read_json(struct req *r, size_t body_limit, bool required)
 void
 http_header(struct req *r, const char *name, const char *fmt, ...)
 {
-	char	 val[2048];
+	char	 val[8192];
 	va_list	 ap;
+	int	 n;
 
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	n = vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
+	/* a value cut short would be a wrong value (a Link to another page) */
+	if (n < 0 || (size_t)n >= sizeof(val))
+		return;
 	/* a header value never carries a line break into the response */
 	if (strpbrk(val, "\r\n") != NULL)
 		return;
@@ -348,8 +378,15 @@ problem(struct req *r, int status, const char *slug, const char *title,
 	json_object_object_add(p, "detail", json_new_text(detail ? detail : title));
 	json_object_object_add(p, "instance", json_new_text(r->path[0] ? r->path : "/"));
 	json_object_object_add(p, "request_id", json_object_new_string(r->request_id));
-	if (errors != NULL)
+	if (errors != NULL) {
+		/* errors[] holds at most JSON_ERRORS_MAX; errors_total says how many there were */
+		json_object_object_add(p, "errors_total",
+		    json_object_new_int64((int64_t)json_errors_total(errors)));
+		while (json_object_array_length(errors) > JSON_ERRORS_MAX)
+			json_object_array_del_idx(errors, JSON_ERRORS_MAX,
+			    json_object_array_length(errors) - JSON_ERRORS_MAX);
 		json_object_object_add(p, "errors", errors);
+	}
 	if (status == 401)
 		http_header(r, "WWW-Authenticate", "Bearer realm=\"taskman\"");
 	return http_json(r, status, p);
@@ -406,45 +443,118 @@ http_db_problem(struct req *r, enum db_status s)
 	return http_problem(r, 500, "an internal error occurred; it has been logged");
 }
 
-void
-http_send(struct req *r)
+struct db_user
+http_db_user(const struct req *r)
+{
+	struct db_user u;
+
+	u.id = r->user.id;
+	u.role = r->user.role;
+	u.unchecked = false;
+	u.sid = r->user.sid[0] != '\0' ? r->user.sid : NULL;
+	return u;
+}
+
+/*
+ * The 500 sent instead of a response that could not be built (a buffer
+ * failed to grow, the JSON could not be serialized): a fixed text in
+ * static storage (the worker is single-threaded), so sending it needs no
+ * allocation.  Never a 2xx with its headers missing or its body cut.
+ */
+static const char *
+fallback_500(const struct req *r, size_t *len)
+{
+	static char	 out[1024];
+	char		 body[512];
+	int		 nb, n;
+
+	nb = snprintf(body, sizeof(body), "{\"type\":\"" PROBLEM_BASE "internal-error\","
+	    "\"title\":\"Internal server error\",\"status\":500,"
+	    "\"detail\":\"the response could not be built; it has been logged\","
+	    "\"request_id\":\"%s\"}", r->request_id);
+	if (nb < 0 || (size_t)nb >= sizeof(body))
+		nb = snprintf(body, sizeof(body), "{\"status\":500}");
+	n = snprintf(out, sizeof(out), "Status: 500 Internal Server Error\r\n"
+	    "Content-Type: application/problem+json\r\nContent-Length: %d\r\n"
+	    "X-Request-ID: %s\r\nCache-Control: no-store\r\n\r\n%s",
+	    r->method == HTTP_HEAD ? 0 : nb, r->request_id,
+	    r->method == HTTP_HEAD ? "" : body);
+	*len = n < 0 ? 0 : (size_t)n >= sizeof(out) ? sizeof(out) - 1 : (size_t)n;
+	return out;
+}
+
+int
+http_render(struct req *r, struct http_out *o)
 {
 	const struct status_info *si = status_find(r->status ? r->status : 500);
-	const char	*body = NULL, *type = NULL;
-	size_t		 len = 0;
-	struct buf	 head;
+	const char	*type = NULL;
 
-	if (r->out == NULL)
-		return;
+	memset(o, 0, sizeof(*o));
+	buf_init(&o->hb, 0);
 	if (r->out_json != NULL) {
-		body = json_object_to_json_string_ext(r->out_json,
+		o->body = json_object_to_json_string_ext(r->out_json,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		len = strlen(body);
+		if (o->body == NULL)
+			goto failed;
+		o->body_len = strlen(o->body);
 		type = r->status >= 400 ? "application/problem+json" :
 		    "application/json; charset=utf-8";
 	} else if (r->out_type != NULL) {
-		body = buf_cstr(&r->out_raw);
-		len = r->out_raw.len;
+		if (r->out_raw.failed)
+			goto failed;
+		o->body = buf_cstr(&r->out_raw);
+		o->body_len = r->out_raw.len;
 		type = r->out_type;
 	}
+	if (r->out_headers.failed)
+		goto failed;
 	/* libfcgi's own printf knows no %zu: format with the C library */
-	buf_init(&head, 0);
-	buf_printf(&head, "Status: %d %s\r\n", si->status, si->reason);
+	buf_printf(&o->hb, "Status: %d %s\r\n", si->status, si->reason);
 	if (type != NULL)
-		buf_printf(&head, "Content-Type: %s\r\n", type);
+		buf_printf(&o->hb, "Content-Type: %s\r\n", type);
 	if (r->status != 204 && r->status != 304)
-		buf_printf(&head, "Content-Length: %zu\r\n", len);
-	buf_printf(&head, "X-Request-ID: %s\r\nCache-Control: no-store\r\n",
+		buf_printf(&o->hb, "Content-Length: %zu\r\n", o->body_len);
+	buf_printf(&o->hb, "X-Request-ID: %s\r\nCache-Control: no-store\r\n",
 	    r->request_id);
-	if (!r->out_headers.failed)
-		buf_append(&head, buf_cstr(&r->out_headers), r->out_headers.len);
-	buf_puts(&head, "\r\n");
-	if (!head.failed)
-		FCGX_PutStr(head.data, (int)head.len, r->out);
-	buf_free(&head);
-	if (body != NULL && len > 0 && r->method != HTTP_HEAD &&
-	    r->status != 204 && r->status != 304)
-		FCGX_PutStr(body, (int)len, r->out);
+	buf_append(&o->hb, buf_cstr(&r->out_headers), r->out_headers.len);
+	buf_puts(&o->hb, "\r\n");
+	if (o->hb.failed)
+		goto failed;
+	o->head = o->hb.data;
+	o->head_len = o->hb.len;
+	if (r->method == HTTP_HEAD || r->status == 204 || r->status == 304)
+		o->body_len = 0;
+	return 0;
+failed:
+	buf_free(&o->hb);
+	o->head = fallback_500(r, &o->head_len);
+	o->body = NULL;
+	o->body_len = 0;
+	r->status = 500;
+	return -1;
+}
+
+void
+http_out_free(struct http_out *o)
+{
+	buf_free(&o->hb);
+	o->head = o->body = NULL;
+}
+
+void
+http_send(struct req *r)
+{
+	struct http_out	 o;
+
+	if (r->out == NULL)
+		return;
+	if (http_render(r, &o) != 0)
+		log_msg(LOG_ERROR, "response_failed", "request %s: the response could "
+		    "not be built; sent a 500 instead", r->request_id);
+	FCGX_PutStr(o.head, (int)o.head_len, r->out);
+	if (o.body != NULL && o.body_len > 0)
+		FCGX_PutStr(o.body, (int)o.body_len, r->out);
+	http_out_free(&o);
 }
 
 void
@@ -473,6 +583,25 @@ etag_parse(const char *s, size_t n, bool weak_ok, long *v)
 	}
 	*v = x;
 	return true;
+}
+
+bool
+http_prefers(const struct req *r, const char *pref)
+{
+	const char	*p = r->prefer;
+	size_t		 n = strlen(pref), len;
+
+	/* Prefer: a, b=c; param, ...  (RFC 7240): compare whole preferences */
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		len = strcspn(p, ",;");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && strncasecmp(p, pref, n) == 0)
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
 }
 
 int

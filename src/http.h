@@ -56,11 +56,14 @@ struct req {
 	const char		*if_match;
 	const char		*if_none_match;
 	const char		*idempotency_key;
+	const char		*prefer;	/* Prefer (RFC 7240) or NULL */
 	const char		*cookie;
 	const char		*remote_addr;
 	const char		*user_agent;
 	const char		*origin;
 	const char		*content_length_raw;
+	/* nginx's metrics listener sent it (FastCGI TASKMAN_METRICS_LISTENER=1) */
+	bool			 metrics_listener;
 	size_t			 content_length;
 	bool			 has_body;
 	struct buf		 body;		/* NUL-terminated */
@@ -81,6 +84,8 @@ struct req {
 	const char		*out_type;	/* its content type */
 };
 
+/* A decoded path the worker serves: no '?', '#', NUL or control character. */
+bool	 http_path_ok(const char *path);
 /* Prepares r for a new request from libfcgi's environment. */
 void	 http_req_init(struct req *r, struct app *app, FCGX_Stream *in,
 	    FCGX_Stream *out, char **envp);
@@ -114,6 +119,8 @@ int	 http_problem_errors(struct req *r, int status, const char *detail,
 	    json_object *errors);
 /* Maps a db_status to the contract's problem (404 for DB_NOT_FOUND...). */
 int	 http_db_problem(struct req *r, enum db_status s);
+/* The authenticated caller as the database user of r's statements (with its session). */
+struct db_user http_db_user(const struct req *r);
 void	 http_header(struct req *r, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
@@ -124,13 +131,29 @@ void	 http_etag(struct req *r, long version);
  * -1 when it is not one strong ETag of ours.
  */
 int	 http_if_match(const struct req *r, long *version);
+/* Whether the request's Prefer header holds the preference pref ("a=b"). */
+bool	 http_prefers(const struct req *r, const char *pref);
 /* True when If-None-Match names version (or "*"): answer 304. */
 bool	 http_not_modified(const struct req *r, long version);
 /* The value of cookie name into dst; NULL if absent or too long. */
 const char *http_cookie(const struct req *r, const char *name, char *dst,
 	    size_t dstlen);
 
-/* Writes status line, headers and body to r->out. */
+/*
+ * The response as bytes: head (status line, headers, blank line) and body
+ * (owned by r, NULL when none).  When any part could not be built (a
+ * buffer that failed to grow, JSON that could not be serialized), head is
+ * a complete 500 problem instead, body is NULL, r->status becomes 500 and
+ * -1 is returned.  Release with http_out_free().
+ */
+struct http_out {
+	const char	*head, *body;
+	size_t		 head_len, body_len;
+	struct buf	 hb;		/* head's storage (unless the fallback) */
+};
+int	 http_render(struct req *r, struct http_out *o);
+void	 http_out_free(struct http_out *o);
+/* Writes status line, headers and body to r->out (http_render()). */
 void	 http_send(struct req *r);
 
 /* Looks up a query parameter, percent-decoded into dst.  Returns

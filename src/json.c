@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json.h"
@@ -234,13 +235,31 @@ json_new_text(const char *s)
 void
 json_error_add(json_object *errors, const char *field, const char *message)
 {
-	json_object *e = json_object_new_object();
+	json_object	*e;
+	uintptr_t	 more;
 
-	if (e == NULL)
+	/*
+	 * A body of a million unknown fields must not become a response (and
+	 * an array) of a million errors: past the cap only a count is kept,
+	 * in the array's user data (http.c reports it as errors_total).
+	 */
+	if (json_object_array_length(errors) >= JSON_ERRORS_MAX) {
+		more = (uintptr_t)json_object_get_userdata(errors);
+		json_object_set_userdata(errors, (void *)(more + 1), NULL);
+		return;
+	}
+	if ((e = json_object_new_object()) == NULL)
 		return;
 	json_object_object_add(e, "field", json_new_text(field));
 	json_object_object_add(e, "message", json_new_text(message));
 	json_object_array_add(errors, e);
+}
+
+size_t
+json_errors_total(json_object *errors)
+{
+	return json_object_array_length(errors) +
+	    (size_t)(uintptr_t)json_object_get_userdata(errors);
 }
 
 json_object *

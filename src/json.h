@@ -64,8 +64,15 @@ struct field_spec {
 int	 json_validate(json_object *body, const struct field_spec *specs,
 	    bool partial, json_object *errors);
 
-/* Appends {field, message} to errors (both as json_new_text()). */
+/* Entries an errors[] array holds; later ones are only counted. */
+#define JSON_ERRORS_MAX	20
+/*
+ * Appends {field, message} to errors (both as json_new_text()), or only
+ * counts it once the array holds JSON_ERRORS_MAX entries.
+ */
 void	 json_error_add(json_object *errors, const char *field, const char *message);
+/* Entries added to errors, the counted ones included. */
+size_t	 json_errors_total(json_object *errors);
 
 /*
  * A JSON string of the C string s that is valid UTF-8 whatever s holds:

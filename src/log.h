@@ -18,5 +18,14 @@ void	log_msg(enum log_level lvl, const char *event, const char *fmt, ...)
 struct json_object;
 /* Writes obj (adding "time" and "level") as one line; takes no ownership. */
 void	log_json(enum log_level lvl, struct json_object *obj);
+/*
+ * The same for the per-request line, batched: written with other lines
+ * at most a second later, or when log_flush() is called (before the
+ * worker waits for work) or any other line is written.
+ */
+void	log_json_batched(enum log_level lvl, struct json_object *obj);
+void	log_flush(void);
+/* Whether batched lines wait to be written. */
+int	log_pending(void);
 
 #endif

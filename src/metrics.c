@@ -89,6 +89,8 @@ metrics_claim(struct metrics_region *mr)
 			if (__atomic_compare_exchange_n(&s->pid, &cur, me, false,
 			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				s->started_unix = (uint64_t)time(NULL);
+				/* a predecessor killed while hashing holds no place */
+				__atomic_store_n(&s->hashing, 0, __ATOMIC_SEQ_CST);
 				return s;
 			}
 		}
@@ -208,6 +210,42 @@ metrics_login(struct metrics_slot *s, bool ok)
 {
 	if (s != NULL)
 		INC(ok ? &s->logins_ok : &s->logins_failed, 1);
+}
+
+static bool slot_live(const struct metrics_slot *s);
+
+/*
+ * Each worker writes only its own flag, then counts all flags: of two
+ * workers entering at once, each sees the other (sequentially consistent
+ * store then loads), so the cap is never exceeded; at worst both back off.
+ * Slots of dead processes do not count.
+ */
+bool
+metrics_hash_enter(struct metrics_region *mr, struct metrics_slot *s, int cap)
+{
+	int	 busy = 0, i;
+
+	if (mr == NULL || s == NULL)
+		return true;
+	__atomic_store_n(&s->hashing, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < METRICS_SLOTS; i++)
+		if (__atomic_load_n(&mr->slots[i].hashing, __ATOMIC_SEQ_CST) != 0 &&
+		    (&mr->slots[i] == s || slot_live(&mr->slots[i])))
+			busy++;
+	if (busy > cap) {
+		__atomic_store_n(&s->hashing, 0, __ATOMIC_SEQ_CST);
+		INC(&s->hash_busy, 1);
+		return false;
+	}
+	INC(&s->hashes, 1);
+	return true;
+}
+
+void
+metrics_hash_leave(struct metrics_slot *s)
+{
+	if (s != NULL)
+		__atomic_store_n(&s->hashing, 0, __ATOMIC_SEQ_CST);
 }
 
 void
@@ -386,6 +424,10 @@ metrics_render(const struct metrics_region *mr, struct buf *out)
 	    (unsigned long long)sum_field(mr, offsetof(struct metrics_slot, logins_ok)),
 	    (unsigned long long)sum_field(mr, offsetof(struct metrics_slot, logins_failed)));
 	COUNTER("taskman_tasks_created_total", "Tasks created.", tasks_created);
+	COUNTER("taskman_password_hashes_total", "Argon2id computations (logins, "
+	    "unknown accounts included, registrations, password changes).", hashes);
+	COUNTER("taskman_password_hash_busy_total", "Requests refused with 503 "
+	    "because the pool's cap on concurrent Argon2id work was reached.", hash_busy);
 #undef COUNTER
 	buf_puts(out, "# HELP taskman_task_transitions_total Task status changes.\n"
 	    "# TYPE taskman_task_transitions_total counter\n");

@@ -42,6 +42,11 @@ struct metrics_slot {
 	uint64_t		transitions[METRICS_STATUSES][METRICS_STATUSES];
 	uint64_t		rss_bytes;	/* a gauge, refreshed now and then */
 	uint64_t		started_unix;
+	/* Argon2 work: 1 while this worker hashes (the pool-wide cap counts these) */
+	uint32_t		hashing;
+	uint32_t		pad2;
+	uint64_t		hashes;		/* Argon2 computations */
+	uint64_t		hash_busy;	/* refused: the cap was reached */
 };
 
 /*
@@ -98,6 +103,14 @@ void	metrics_request(struct metrics_slot *s, int route_index, int status, long u
 void	metrics_transition(struct metrics_slot *s, const char *from, const char *to);
 void	metrics_login(struct metrics_slot *s, bool ok);
 void	metrics_task_created(struct metrics_slot *s);
+/*
+ * The pool-wide cap on concurrent Argon2 work: marks this worker as hashing
+ * and returns true if, counting every live worker of the region, at most
+ * cap are; else unmarks it, counts a refusal and returns false.  Without a
+ * region or slot it always allows.  Pair each true with metrics_hash_leave().
+ */
+bool	metrics_hash_enter(struct metrics_region *mr, struct metrics_slot *s, int cap);
+void	metrics_hash_leave(struct metrics_slot *s);
 /* Refreshes slow-moving gauges (resident memory). */
 void	metrics_refresh(struct metrics_slot *s);
 

@@ -28,7 +28,7 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/health/live",		health_live,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/ready",	health_ready,	AUTH_PUBLIC, BODY_NONE },
 	{ HTTP_GET,	"/health/startup",	health_startup,	AUTH_PUBLIC, BODY_NONE },
-	/* nginx lets only loopback and internal addresses reach /metrics */
+	/* only from nginx's metrics listener (TASKMAN_METRICS_LISTENER, api/health.c) */
 	{ HTTP_GET,	"/metrics",		health_metrics,	AUTH_PUBLIC, BODY_NONE },
 
 	/* api/docs.c */
@@ -178,30 +178,45 @@ router_match(struct req *r, const char *path, unsigned method,
 	return NULL;
 }
 
-int
-router_dispatch(struct req *r)
+const struct route *
+router_prepare(struct req *r, const char *cors_origins, int *status)
 {
 	const struct route	*rt;
 	unsigned		 allowed;
 	char			 allow[96];
-	int			 st;
 
+	*status = 0;
 	rt = router_match(r, r->path, r->method, &allowed);
-	if ((st = cors_handle(r, r->app->cfg->cors_origins, allowed)) != 0)
-		return st;
+	if ((*status = cors_handle(r, cors_origins, allowed)) != 0)
+		return NULL;
 	if (rt == NULL && r->method == HTTP_OPTIONS && allowed != 0) {
 		http_allow_string(allowed | HTTP_OPTIONS, allow, sizeof(allow));
 		http_header(r, "Allow", "%s", allow);
-		return http_no_content(r, 204);
+		*status = http_no_content(r, 204);
+		return NULL;
 	}
 	if (rt == NULL) {
-		if (allowed == 0)
-			return http_problem(r, 404, "no such resource");
+		if (allowed == 0) {
+			*status = http_problem(r, 404, "no such resource");
+			return NULL;
+		}
 		http_allow_string(allowed, allow, sizeof(allow));
 		http_header(r, "Allow", "%s", allow);
-		return http_problem(r, 405, "this resource does not take that method");
+		*status = http_problem(r, 405, "this resource does not take that method");
+		return NULL;
 	}
 	r->route = rt;
+	return rt;
+}
+
+int
+router_dispatch(struct req *r)
+{
+	const struct route	*rt;
+	int			 st;
+
+	if ((rt = router_prepare(r, r->app->cfg->cors_origins, &st)) == NULL)
+		return st;
 	if (rt->auth != AUTH_PUBLIC) {
 		if ((st = bearer_authenticate(r)) != 0)
 			return st;

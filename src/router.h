@@ -52,6 +52,14 @@ extern const size_t		router_nroutes;
 const struct route *router_match(struct req *r, const char *path,
 	    unsigned method, unsigned *allowed);
 
+/*
+ * The part of router_dispatch() before authentication: match, CORS (a
+ * preflight is answered), OPTIONS with Allow, 404, 405 with Allow.
+ * Returns the route (also in r->route), or NULL with the answer's status
+ * in *status.  Needs no database (t/fuzz/fuzz_http.c drives it).
+ */
+const struct route *router_prepare(struct req *r, const char *cors_origins,
+	    int *status);
 /* Matches, authenticates, authorizes, reads the body, runs the handler. */
 int	router_dispatch(struct req *r);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "coverage.h"
 #include "supervisor.h"
 
 #define SUP_MAX_WORKERS		256
@@ -25,7 +26,8 @@ static pid_t
 spawn(struct slot *s, pid_t parent, const sigset_t *orig,
     int (*worker)(void *), void *arg)
 {
-	pid_t pid = fork();
+	pid_t	pid = fork();
+	int	rc;
 
 	if (pid < 0) {
 		log_msg(LOG_ERROR, "fork_failed", "%s", strerror(errno));
@@ -37,7 +39,9 @@ spawn(struct slot *s, pid_t parent, const sigset_t *orig,
 		if (getppid() != parent)
 			_exit(0);
 		sigprocmask(SIG_SETMASK, orig, NULL);
-		_exit(worker(arg));
+		rc = worker(arg);
+		coverage_flush();	/* _exit() skips gcov's own */
+		_exit(rc);
 	}
 	s->pid = pid;
 	s->started = time(NULL);

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "auth/tokens.h"
 #include "config.h"
+#include "coverage.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -136,7 +137,11 @@ log_request(const struct req *r)
 		json_object_object_add(o, "user_id", json_object_new_string(r->user.id));
 	json_object_object_add(o, "remote_addr", json_object_new_string(r->remote_addr));
 	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
-	log_json(r->status >= 500 ? LOG_ERROR : LOG_INFO, o);
+	/* errors at once; the rest in batches (one write per batch) */
+	if (r->status >= 500)
+		log_json(LOG_ERROR, o);
+	else
+		log_json_batched(LOG_INFO, o);
 	json_object_put(o);
 }
 
@@ -158,12 +163,14 @@ serve(struct app *a, FCGX_Request *fr)
 		http_problem(&r, st, NULL);
 	r.status = st;
 	http_send(&r);
+	st = r.status;		/* 500 when the response could not be built */
 	metrics_request(a->mslot, r.route ? (int)(r.route - router_routes) : -1,
 	    st, since_us(&r.started));
 	if (served++ % 256 == 0)
 		metrics_refresh(a->mslot);
 	log_request(&r);
 	http_req_reset(&r);
+	coverage_flush();
 }
 
 struct worker_arg {
@@ -225,7 +232,12 @@ worker_main(void *argp)
 	log_msg(LOG_INFO, "worker_start", "worker ready");
 
 	while (!stop_requested) {
-		n = epoll_pwait(ep, &ev, 1, -1, &waitmask);
+		/* waiting lines go out before the worker would sleep */
+		n = epoll_pwait(ep, &ev, 1, log_pending() ? 0 : -1, &waitmask);
+		if (n == 0 && log_pending()) {
+			log_flush();
+			continue;
+		}
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERROR, "epoll_failed", "%s", strerror(errno));
 			goto out;

@@ -96,11 +96,13 @@ stack__sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 # Dependencies
 
 # clang + libclang-rt-14-dev: /usr/bin/clang and libFuzzer (Debian 12's
-# LLVM 14) for scripts/fuzz.
+# LLVM 14) for scripts/fuzz. gcovr, cppcheck: coverage and static analysis
+# in scripts/check.
 STACK_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 libfcgi-dev libpq-dev libjson-c-dev libssl-dev libargon2-dev libcriterion-dev
 libcurl4-openssl-dev postgresql nginx-light spawn-fcgi wrk curl ca-certificates
-clang libclang-rt-14-dev openssl python3"
+clang libclang-rt-14-dev openssl python3
+gcovr cppcheck"
 
 # stack_install_deps: apt-get install whichever of STACK_DEB_PACKAGES is
 # missing; runs apt-get update only then. Uses sudo when not root.
@@ -116,6 +118,15 @@ stack_install_deps() {
     done
     # npx (the OpenAPI linter, js-yaml, Redoc): any Node.js will do, Debian's if none
     command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
+    # --- web app (web/, docs/WEB.md): npm builds it (above); its end-to-end
+    # tests (STACK_WITH_BROWSER=1, scripts/check) drive Debian's Chromium,
+    # never a browser downloaded by a test tool. Fonts: readable screenshots.
+    if [ "${STACK_WITH_BROWSER:-0}" = 1 ]; then
+        [ -x /usr/bin/chromium ] || missing+=(chromium)
+        [ "$(dpkg-query -W -f='${Status}' fonts-liberation 2>/dev/null)" = "install ok installed" ] ||
+            missing+=(fonts-liberation)
+    fi
+    # --- end web app
     [ "${#missing[@]}" -eq 0 ] && return 0
     if ! stack__is_root; then
         command -v sudo >/dev/null 2>&1 || {
@@ -168,6 +179,14 @@ stack_build_intree() {
       { [ -f Makefile ] || ./configure; } &&
       make -j2 ) || { stack_log "build failed"; return 1; }
 }
+
+# --- web app (web/, docs/WEB.md) ---------------------------------------------
+# stack_web_build [OUT]: scripts/build-web into OUT (default ./var/web),
+# where the local nginx serves it.
+stack_web_build() {
+    "$STACK_REPO/scripts/build-web" "${1:-$STACK_REPO/var/web}"
+}
+# --- end web app
 
 stack__nginx_bin() {
     if [ -n "${NGINX:-}" ]; then echo "$NGINX"
@@ -232,6 +251,7 @@ stack__save() {
                  STACK_WORKERS_PID STACK_SOCKET STACK_JOBS_PID STACK_METRICS_FILE \
                  STACK_NGINX_PID STACK_NGINX_CONF STACK_NGINX_PREFIX \
                  STACK_NGINX_USER STACK_PORT STACK_RATELIMIT_CONF STACK_URL \
+                 STACK_METRICS_PORT STACK_METRICS_URL \
                  TASKMAN_BIN; do
             printf '%s=%q\n' "$v" "${!v:-}"
         done
@@ -289,7 +309,8 @@ stack__psql_admin() {
 #   TASKMAN_MIGRATE_DATABASE_URL     taskman_owner on taskman (migrations)
 #   TASKMAN_TEST_ADMIN_DATABASE_URL  superuser postgres on taskman (tests)
 # An existing cluster (scripts/run's ./var/pg) is reused.
-# STACK_PG_FSYNC=off (scripts/check, scripts/bench) trades crash safety for
+# STACK_PG_SYNC_COMMIT=on (scripts/bench, durable) waits for the WAL flush.
+# STACK_PG_FSYNC=off (scripts/check) trades crash safety for
 # speed in a cluster created now.
 stack_pg_start() {
     local d=$1 port loc
@@ -331,7 +352,7 @@ listen_addresses = ''
 unix_socket_directories = '$STACK_PG_ROOT'
 fsync = ${STACK_PG_FSYNC:-on}
 full_page_writes = ${STACK_PG_FSYNC:-on}
-synchronous_commit = off
+synchronous_commit = ${STACK_PG_SYNC_COMMIT:-off}
 max_connections = 100
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
@@ -375,7 +396,11 @@ stack_pg_create_db() {
 SELECT 'CREATE DATABASE $db OWNER taskman_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$db') \gexec
 REVOKE ALL ON DATABASE $db FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE $db TO taskman_app;
+-- CONNECT only: no TEMPORARY, so the workers' role cannot create temp
+-- objects (which could shadow tables; docs/SECURITY.md); the same for
+-- taskman-jobs' role
+GRANT CONNECT ON DATABASE $db TO taskman_app;
+REVOKE TEMPORARY ON DATABASE $db FROM taskman_app;
 GRANT CONNECT ON DATABASE $db TO taskman_jobs;
 SQL
 }
@@ -584,12 +609,16 @@ stack__ratelimit_file() {
     esac
 }
 
-# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS]
+# stack_nginx_render TEMPLATE OUT PREFIX LOGDIR PORT SOCKET RATELIMIT_FILE [DOCS_ASSETS] [METRICS_PORT] [WEB_ROOT]
 # DOCS_ASSETS: the directory served at /docs/assets/ (default
 # $TASKMAN_DOCS_ASSETS, else ./var/docs-assets; scripts/install-docs-assets
 # fills it -- when it is empty, /docs shows a notice instead of Redoc).
+# METRICS_PORT: the metrics listener's port on 127.0.0.1 (default PORT + 1).
+# WEB_ROOT: the web app served at / (default $TASKMAN_WEB_ROOT, else
+# ./var/web; stack_web_build fills it -- when it is empty, / is a 404).
 stack_nginx_render() {
     local e=stack__sed_escape user del="" docs=${8:-${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}}
+    local web=${10:-${TASKMAN_WEB_ROOT:-$STACK_REPO/var/web}}
     user=$(stack__nginx_user)
     stack__is_root || del='/^user @NGINX_USER@;$/d;'
     mkdir -p "$3/tmp" "$4" && chmod 0755 "$3" "$3/tmp" || return 1
@@ -601,7 +630,9 @@ s|@SOCKET@|'"$($e "$6")"'|g
 s|@NGINX_USER@|'"$($e "$user")"'|g
 s|@CONFDIR@|'"$($e "$STACK_REPO/nginx")"'|g
 s|@RATELIMIT_CONF@|'"$($e "$7")"'|g
-s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
+s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g
+s|@METRICS_PORT@|'"$($e "${9:-$(( $5 + 1 ))}")"'|g
+s|@WEB_ROOT@|'"$($e "${web%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 }
 
 # stack__nginx_write_conf: D/nginx/nginx.conf from the stack's state. When
@@ -609,18 +640,33 @@ s|@DOCS_ASSETS@|'"$($e "${docs%/}")"'|g' "$1" >"$2.tmp" && mv -f "$2.tmp" "$2"
 # user), the docs assets are copied there too.
 stack__nginx_write_conf() {
     local docs=${TASKMAN_DOCS_ASSETS:-$STACK_REPO/var/docs-assets}
+    local web=${TASKMAN_WEB_ROOT:-$STACK_REPO/var/web}
     STACK_NGINX_CONF=$STACK_DIR/nginx/nginx.conf
     STACK_NGINX_PREFIX=$STACK_RT/nginx
     mkdir -p "$STACK_DIR/nginx" || return 1
-    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$docs" ]; then
-        rm -rf "$STACK_RT/docs-assets" &&
-            cp -R "$docs" "$STACK_RT/docs-assets" &&
-            chmod -R a+rX "$STACK_RT/docs-assets" &&
-            docs=$STACK_RT/docs-assets
+    # Also when there are no assets: nginx's user must reach the directory
+    # to say 404 for a missing file (a path below an untraversable parent,
+    # e.g. a clone in `mktemp -d`, is a 403 instead).
+    if [ "${STACK_RT_TEMP:-0}" = 1 ]; then
+        rm -rf "$STACK_RT/docs-assets" || return 1
+        if [ -d "$docs" ]; then
+            cp -R "$docs" "$STACK_RT/docs-assets" || return 1
+        else
+            mkdir "$STACK_RT/docs-assets" || return 1
+        fi
+        chmod -R a+rX "$STACK_RT/docs-assets" || return 1
+        docs=$STACK_RT/docs-assets
+    fi
+    if [ "${STACK_RT_TEMP:-0}" = 1 ] && [ -d "$web" ]; then
+        rm -rf "$STACK_RT/web" &&
+            cp -R "$web" "$STACK_RT/web" &&
+            chmod -R a+rX "$STACK_RT/web" &&
+            web=$STACK_RT/web
     fi
     stack_nginx_render "$STACK_REPO/nginx/local.conf.in" "$STACK_NGINX_CONF" \
         "$STACK_NGINX_PREFIX" "$STACK_DIR/log" "$STACK_PORT" \
-        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs"
+        "${STACK_SOCKET:-$STACK_RT/run/taskman.sock}" "$STACK_RATELIMIT_CONF" "$docs" \
+        "$STACK_METRICS_PORT" "$web"
 }
 
 # stack_nginx_start D PORT [local|production|FILE]: nginx on 127.0.0.1:PORT
@@ -634,6 +680,10 @@ stack_nginx_start() {
     STACK_RATELIMIT_CONF=$(stack__ratelimit_file "${3:-local}")
     [ -r "$STACK_RATELIMIT_CONF" ] || { stack_log "no such file: $STACK_RATELIMIT_CONF"; return 1; }
     STACK_NGINX_USER=$(stack__nginx_user)
+    # the metrics listener (snippets/metrics.conf): a port of its own
+    STACK_METRICS_PORT=$(stack_free_port) || return 1
+    [ "$STACK_METRICS_PORT" != "$STACK_PORT" ] || STACK_METRICS_PORT=$(stack_free_port) || return 1
+    STACK_METRICS_URL=http://127.0.0.1:$STACK_METRICS_PORT
     stack__nginx_write_conf || return 1
     rm -f "$STACK_NGINX_PREFIX/nginx.pid"
     "$nginx" -c "$STACK_NGINX_CONF" -p "$STACK_NGINX_PREFIX/" || {

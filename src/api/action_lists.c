@@ -369,3 +369,8 @@ action_lists_list(struct req *r)
 	v[0] = r->user.id;
 	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const action_lists_field_specs[] = {
+	create_specs, patch_specs, NULL
+};

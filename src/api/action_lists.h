@@ -13,4 +13,8 @@ int	action_lists_get(struct req *r);
 int	action_lists_patch(struct req *r);
 int	action_lists_delete(struct req *r);
 
+/* The field specs of this module's request bodies, NULL-terminated. */
+struct field_spec;
+extern const struct field_spec *const action_lists_field_specs[];
+
 #endif

@@ -13,29 +13,31 @@
 #include "app.h"
 #include "auth/audit.h"
 #include "auth/password.h"
+#include "auth/throttle.h"
 #include "auth/tokens.h"
 #include "json.h"
 #include "valid.h"
 
-/* Failed logins before a lock: per account, and per client address. */
-#define LOGIN_ACCOUNT_LIMIT	"5"
-#define LOGIN_ADDR_LIMIT	"20"
 #define REFRESH_COOKIE		"taskman_refresh"
 
 static const struct db_stmt st_register = { "auth_register",
 	"INSERT INTO users (id, email, username, display_name, password_hash) "
-	"VALUES ($1, lower($2), $3, $4, $5) RETURNING taskman_user_json(users)", 5, DB_ROW };
-static const struct db_stmt st_lookup = { "auth_login_lookup",
-	"SELECT retry_after, id, password_hash, role, disabled "
-	"FROM taskman_login_lookup($1, $2)", 2, DB_ROW };
-static const struct db_stmt st_failed = { "auth_login_failed",
-	"SELECT taskman_login_failed($1, $2, $3, $4, $5, $6, $7)", 7, DB_ROW };
+	"VALUES ($1, lower($2), $3, $4, $5) RETURNING taskman_user_json(id, email, "
+	"username, display_name, role, disabled, created_at, updated_at, version)",
+	5, DB_ROW };
+/* $1 e-mail, $2 client network, $3-$5 limits: counts the attempt first */
+static const struct db_stmt st_begin = { "auth_login_begin",
+	"SELECT retry_after, settings, hash_len FROM taskman_login_begin($1, $2, "
+	"$3::integer, $4::integer, $5::integer)", 5, DB_ROW };
+/* $1 e-mail, $2 network, $3 candidate PHC string, $4 request id */
+static const struct db_stmt st_verify = { "auth_login_verify",
+	"SELECT ok, user_id, role FROM taskman_login_verify($1, $2, $3, $4)", 4, DB_ROW };
 static const struct db_stmt st_throttled = { "auth_login_throttled",
 	"INSERT INTO audit_events (action, client_addr, request_id, details) "
 	"VALUES ('login.throttled', left($1, 64), left($2, 128), "
 	"jsonb_build_object('retry_after_s', $3::integer))", 3, 0 };
 /* $1 user, $2 token hash, $3 ttl s, $4 addr, $5 agent, $6 request id,
- * $7 new password hash or NULL, $8 e-mail (its throttle key is cleared) */
+ * $7 new password hash or NULL */
 static const struct db_stmt st_success = { "auth_login_success",
 	"WITH s AS (INSERT INTO refresh_sessions (user_id, family_id, token_hash, "
 	"  expires_at, client_addr, user_agent) VALUES ($1, gen_random_uuid(), $2, "
@@ -43,10 +45,11 @@ static const struct db_stmt st_success = { "auth_login_success",
 	"  RETURNING family_id), "
 	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, "
 	"  request_id) VALUES ($1, $1, 'login.success', left($4, 64), left($6, 128))), "
-	"t AS (DELETE FROM login_throttle WHERE key = taskman_throttle_account_key($8)), "
 	"h AS (UPDATE users SET password_hash = $7::text WHERE id = $1 AND $7::text IS NOT NULL) "
-	"SELECT s.family_id, taskman_user_json(u) FROM s, users u WHERE u.id = $1",
-	8, DB_ROW };
+	"SELECT s.family_id, taskman_user_json(u.id, u.email, u.username, u.display_name, "
+	"  u.role, u.disabled, u.created_at, u.updated_at, u.version) "
+	"FROM s, users u WHERE u.id = $1",
+	7, DB_ROW };
 static const struct db_stmt st_rotate = { "auth_refresh_rotate",
 	"SELECT outcome, user_id, family_id, role, user_json "
 	"FROM taskman_refresh_rotate($1, $2, $3, $4, $5, $6)", 6, DB_ROW };
@@ -166,14 +169,15 @@ auth_register(struct req *r)
 	}
 	json_object_object_get_ex(r->json, "password", &pwo);
 	pw = json_object_get_string(pwo);
-	if (password_hash(&a->tokens->pp, pw, (size_t)json_object_get_string_len(pwo),
-	    hash, sizeof(hash)) != 0)
-		return http_problem(r, 500, "could not hash the password");
+	if ((st = throttle_hash(r, pw, (size_t)json_object_get_string_len(pwo), hash,
+	    sizeof(hash))) != 0)
+		return st;
 	uuid_v4(id);
 	/* the new row's id is the current user: RLS lets it insert only itself */
 	as.id = id;
 	as.role = "user";
 	as.unchecked = true;
+	as.sid = NULL;
 	v[0] = id;
 	v[1] = email;
 	v[2] = username;
@@ -198,47 +202,28 @@ out:
 	return st;
 }
 
-/* Counts a failure, audits it; always the same generic 401. */
-static int
-login_failed(struct req *r, const char *email, const char *target,
-    const char *reason)
-{
-	const char	*v[7];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-
-	v[0] = email;
-	v[1] = r->remote_addr;
-	v[2] = target;
-	v[3] = r->request_id;
-	v[4] = reason;
-	v[5] = LOGIN_ACCOUNT_LIMIT;
-	v[6] = LOGIN_ADDR_LIMIT;
-	s = db_exec(&r->app->db, NULL, &st_failed, v, &res);
-	PQclear(res);
-	audit_log(r, "login.failure", NULL, target);
-	metrics_login(r->app->mslot, false);
-	if (s != DB_OK)
-		return http_db_problem(r, s);
-	return http_problem(r, 401, "invalid credentials");
-}
-
+/*
+ * Login: (1) count the attempt and get the hash's settings, (2) hash the
+ * candidate here, (3) let the database compare it (it gives the attempt
+ * back on success), (4) open the session.  The worker never sees a stored
+ * hash; an unknown account costs the same Argon2 work and round trips.
+ */
 int
 auth_login(struct req *r)
 {
 	struct app	*a = r->app;
-	const char	*email, *pw, *v[8];
-	const char	*id, *stored, *role;
+	const char	*email, *pw, *v[7], *settings;
 	char		 raw[TOKENS_REFRESH_LEN + 1], rhash[TOKENS_HASH_LEN + 1];
-	char		 newhash[PASSWORD_HASH_MAX], ttl[24], uid[37], urole[16], wait[24];
+	char		 cand[PASSWORD_HASH_MAX], newhash[PASSWORD_HASH_MAX];
+	char		 net[THROTTLE_NET_MAX], ttl[24], uid[37], urole[16], wait[24];
 	PGresult	*res = NULL, *res2 = NULL;
 	json_object	*pwo;
 	enum db_status	 s;
 	struct db_user	 as;
 	size_t		 pwlen;
 	long		 retry;
-	int		 st, ok;
-	bool		 disabled, rehash = false;
+	int		 st;
+	bool		 rehash = false;
 
 	if ((st = validate(r, login_specs)) != 0)
 		return st;
@@ -246,17 +231,21 @@ auth_login(struct req *r)
 	json_object_object_get_ex(r->json, "password", &pwo);
 	pw = json_object_get_string(pwo);
 	pwlen = (size_t)json_object_get_string_len(pwo);
+	throttle_client_net(r->remote_addr, net, sizeof(net));
 
 	v[0] = email;
-	v[1] = r->remote_addr;
-	if ((s = db_exec(&a->db, NULL, &st_lookup, v, &res)) != DB_OK) {
+	v[1] = net;
+	v[2] = THROTTLE_PAIR_LIMIT;
+	v[3] = THROTTLE_ADDR_LIMIT;
+	v[4] = THROTTLE_SOFT_LIMIT;
+	if ((s = db_exec(&a->db, NULL, &st_begin, v, &res)) != DB_OK) {
 		st = http_db_problem(r, s);
 		goto out;
 	}
 	retry = atol(PQgetvalue(res, 0, 0));
 	if (retry > 0) {
 		snprintf(wait, sizeof(wait), "%ld", retry);
-		v[0] = r->remote_addr;
+		v[0] = net;
 		v[1] = r->request_id;
 		v[2] = wait;
 		s = db_exec(&a->db, NULL, &st_throttled, v, &res2);
@@ -265,35 +254,42 @@ auth_login(struct req *r)
 		st = http_problem(r, 429, "too many failed logins; try again later");
 		goto out;
 	}
-	id = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
-	stored = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
-	role = PQgetvalue(res, 0, 3);
-	disabled = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	settings = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+	if ((st = throttle_candidate(r, settings, atoi(PQgetvalue(res, 0, 2)), pw,
+	    pwlen, cand, sizeof(cand))) != 0)
+		goto out;
+	rehash = settings != NULL && password_needs_rehash(&a->tokens->pp, settings);
 
-	/* unknown e-mail, or no password (external account): same work, same answer */
-	ok = password_verify(stored ? stored : a->tokens->dummy_hash, pw, pwlen);
-	if (ok < 0) {
-		st = http_problem(r, 500, "could not verify the password");
+	v[0] = email;
+	v[1] = net;
+	v[2] = cand;
+	v[3] = r->request_id;
+	if ((s = db_exec(&a->db, NULL, &st_verify, v, &res2)) != DB_OK) {
+		st = http_db_problem(r, s);
 		goto out;
 	}
-	if (id == NULL || stored == NULL || ok == 0 || disabled) {
-		st = login_failed(r, email, id, id == NULL ? "unknown_email" :
-		    disabled && ok ? "disabled" : "wrong_password");
+	if (strcmp(PQgetvalue(res2, 0, 0), "t") != 0) {
+		audit_log(r, "login.failure", NULL, NULL);
+		metrics_login(a->mslot, false);
+		st = http_problem(r, 401, "invalid credentials");
 		goto out;
 	}
-	if (password_needs_rehash(&a->tokens->pp, stored))
-		rehash = password_hash(&a->tokens->pp, pw, pwlen, newhash,
-		    sizeof(newhash)) == 0;
+	snprintf(uid, sizeof(uid), "%s", PQgetvalue(res2, 0, 1));
+	snprintf(urole, sizeof(urole), "%s", PQgetvalue(res2, 0, 2));
+	PQclear(res2);
+	res2 = NULL;
+	/* a failure to re-hash only postpones it to the next login */
+	if (rehash)
+		rehash = throttle_try_hash(r, pw, pwlen, newhash, sizeof(newhash));
 	if (tokens_new_refresh(raw, rhash) != 0) {
 		st = http_problem(r, 500, "could not make a token");
 		goto out;
 	}
-	snprintf(uid, sizeof(uid), "%s", id);
-	snprintf(urole, sizeof(urole), "%s", role);
 	snprintf(ttl, sizeof(ttl), "%ld", a->cfg->refresh_ttl_s);
 	as.id = uid;
 	as.role = urole;
 	as.unchecked = false;
+	as.sid = NULL;
 	v[0] = uid;
 	v[1] = rhash;
 	v[2] = ttl;
@@ -301,7 +297,6 @@ auth_login(struct req *r)
 	v[4] = r->user_agent;
 	v[5] = r->request_id;
 	v[6] = rehash ? newhash : NULL;
-	v[7] = email;
 	if ((s = db_exec(&a->db, &as, &st_success, v, &res2)) != DB_OK) {
 		st = s == DB_UNAUTHENTICATED ? http_problem(r, 401, "invalid credentials") :
 		    http_db_problem(r, s);
@@ -310,7 +305,7 @@ auth_login(struct req *r)
 	r->user.known = true;
 	snprintf(r->user.id, sizeof(r->user.id), "%s", uid);
 	audit_log(r, "login.success", uid, uid);
-	metrics_login(r->app->mslot, true);
+	metrics_login(a->mslot, true);
 	st = session_response(r, uid, urole, PQgetvalue(res2, 0, 0), raw,
 	    json_from_db(PQgetvalue(res2, 0, 1)));
 out:
@@ -412,3 +407,8 @@ out:
 	PQclear(res);
 	return st;
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const auth_field_specs[] = {
+	register_specs, login_specs, refresh_specs, NULL
+};

@@ -112,6 +112,12 @@ health_metrics(struct req *r)
 	struct buf	out;
 	int		st;
 
+	/*
+	 * Only through nginx's metrics listener (loopback, its own port): no
+	 * spelling of the path on the public server reaches this.
+	 */
+	if (!r->metrics_listener)
+		return http_problem(r, 404, "no such resource");
 	if (r->app->metrics == NULL)
 		return http_problem(r, 503, "metrics are not enabled in this worker");
 	buf_init(&out, 0);

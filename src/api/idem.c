@@ -53,7 +53,7 @@ out:
 static int
 replay(struct req *r, struct idem *ix, int *st)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	const char	*v[3] = { r->user.id, ix->key, ix->hash };
 	PGresult	*res = NULL;
 	enum db_status	 s;

@@ -64,12 +64,20 @@ int
 list_respond(struct req *r, const struct list_page *p, json_object *items,
     long total, const char *next_cursor)
 {
+	return list_respond_counted(r, p, items, total, true, next_cursor);
+}
+
+int
+list_respond_counted(struct req *r, const struct list_page *p,
+    json_object *items, long total, bool total_exact, const char *next_cursor)
+{
 	json_object	*o = json_object_new_object();
 	struct buf	 rest;
 	bool		 more;
 
 	json_object_object_add(o, "items", items);
 	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "total_exact", json_object_new_boolean(total_exact));
 	json_object_object_add(o, "limit", json_object_new_int64(p->limit));
 	json_object_object_add(o, "offset", json_object_new_int64(p->offset));
 	json_object_object_add(o, "next_cursor",

@@ -10,12 +10,19 @@
 
 #define LIST_LIMIT_DEFAULT	50
 #define LIST_LIMIT_MAX		200
-#define LIST_CURSOR_MAX		512
+/* a 500-character title as a keyset key, every character escaped */
+#define LIST_CURSOR_MAX		4400
+/*
+ * The longest cursor a list takes (the planning lists carry their row's
+ * sort key in full too, so their cursors never depend on the row still
+ * existing); the task lists' are the longest.
+ */
+#define LIST_CURSOR_IN_MAX	LIST_CURSOR_MAX
 
 struct list_page {
 	long	 limit;
 	long	 offset;
-	char	 cursor[LIST_CURSOR_MAX];	/* "" when absent */
+	char	 cursor[LIST_CURSOR_IN_MAX];	/* "" when absent */
 	char	 limit_s[24], offset_s[24];	/* as SQL parameters */
 };
 
@@ -31,5 +38,9 @@ int	list_parse_page(struct req *r, struct list_page *p, bool cursor_ok);
  */
 int	list_respond(struct req *r, const struct list_page *p, json_object *items,
 	    long total, const char *next_cursor);
+/* The same, saying whether total is exact ("total_exact"). */
+int	list_respond_counted(struct req *r, const struct list_page *p,
+	    json_object *items, long total, bool total_exact,
+	    const char *next_cursor);
 
 #endif

@@ -18,7 +18,7 @@ static enum db_status
 exec_as_user(struct req *r, const struct db_stmt *stmt, const char *const *v,
     PGresult **res)
 {
-	struct db_user as = { r->user.id, r->user.role, false };
+	struct db_user as = http_db_user(r);
 
 	return db_exec(&r->app->db, &as, stmt, v, res);
 }
@@ -283,7 +283,7 @@ sort_spec(const struct plan_sort *sorts, int v, char *dst, size_t len)
 static int
 cursor_decode(struct req *r, const struct plan_sort *sorts, struct plan_list *l)
 {
-	unsigned char	 raw[LIST_CURSOR_MAX];
+	unsigned char	 raw[LIST_CURSOR_IN_MAX];
 	char		 spec[64], *s, *nl1, *nl2, *key;
 	const char	*msg = "is not a cursor this API issued";
 	int		 n;
@@ -306,8 +306,9 @@ cursor_decode(struct req *r, const struct plan_sort *sorts, struct plan_list *l)
 	snprintf(l->cid, sizeof(l->cid), "%s", nl1 + 1);
 	l->cid_param = l->cid;
 	key = nl2 + 1;
+	/* cursors of earlier versions left a long key out ('?'): looked up by id */
 	if (key[0] == '?' && key[1] == '\0' && sorts[l->variant / 2].kind == PK_TEXT)
-		return 0;	/* key left out: the statement looks it up by id */
+		return 0;
 	if (key[0] != '=')
 		return bad_param(r, "cursor", msg);
 	key++;
@@ -336,20 +337,21 @@ static void
 cursor_encode(const struct plan_sort *sorts, int variant, const char *key,
     const char *id, char *dst, size_t dstlen)
 {
-	char	 payload[LIST_CURSOR_MAX];
+	char	 payload[LIST_CURSOR_IN_MAX];
 	char	 spec[64];
 	int	 n;
 
 	dst[0] = '\0';
 	sort_spec(sorts, variant, spec, sizeof(spec));
-	/* the encoding must fit LIST_CURSOR_MAX - 1 characters: 3 bytes -> 4 */
+	/*
+	 * The key always travels in the cursor, so the next page continues
+	 * after it even when its row is deleted meanwhile (a key looked up by
+	 * id found nothing then: an empty page).  LIST_CURSOR_IN_MAX holds
+	 * the longest key; 3 bytes -> 4 characters.
+	 */
 	n = snprintf(payload, sizeof(payload), "%s\n%s\n=%s", spec, id, key);
-	if (n < 0 || (size_t)n > (dstlen - 1) / 4 * 3 || (size_t)n >= sizeof(payload)) {
-		if (sorts[variant / 2].kind != PK_TEXT)
-			return;
-		/* a long text key is looked up by id instead */
-		n = snprintf(payload, sizeof(payload), "%s\n%s\n?", spec, id);
-	}
+	if (n < 0 || (size_t)n > (dstlen - 1) / 4 * 3 || (size_t)n >= sizeof(payload))
+		return;
 	if (jwt_b64url_encode((const unsigned char *)payload, (size_t)n, dst, dstlen) < 0)
 		dst[0] = '\0';
 }
@@ -360,7 +362,7 @@ plan_list_parse(struct req *r, const char *const *filters,
 {
 	struct qcheck	 q;
 	char		 v[64], allowed[256];
-	size_t		 used = 0;
+	size_t		 used;
 	int		 rc, st, i;
 
 	memset(l, 0, sizeof(*l));
@@ -457,7 +459,7 @@ list_answer(struct req *r, const struct plan_list *l,
     const struct plan_sort *sorts, PGresult *res)
 {
 	json_object	*items = json_object_new_array(), *item;
-	char		 next[LIST_CURSOR_MAX];
+	char		 next[LIST_CURSOR_IN_MAX];
 	long		 total = 0;
 	int		 n = PQntuples(res), i, shown;
 

@@ -123,7 +123,7 @@ struct plan_list {
 	/* keyset cursor as SQL parameters; NULL without cursor */
 	const char		*ckey_param;	/* NULL also when the key was left out */
 	const char		*cid_param;
-	char			 ckey[LIST_CURSOR_MAX];
+	char			 ckey[LIST_CURSOR_IN_MAX];
 	char			 cid[HTTP_UUID_LEN + 1];
 };
 

@@ -85,7 +85,8 @@ static const struct db_stmt st_metrics = { "projects_metrics",
 	"  count(*) FILTER (WHERE t.status = 'review') AS n_review, "
 	"  count(*) FILTER (WHERE t.status = 'done') AS n_done, "
 	"  count(*) FILTER (WHERE t.status = 'dropped') AS n_dropped "
-	"  FROM projects p LEFT JOIN tasks t ON t.owner_id = p.owner_id AND t.project_id = p.id "
+	"  FROM projects p LEFT JOIN tasks t ON t.scope = p.id AND t.owner_id = p.owner_id "
+	"  AND t.project_id = p.id "
 	"  WHERE p.id = $1 AND p.owner_id = $2 GROUP BY p.id) m", 2, DB_ROW };
 
 /*
@@ -227,7 +228,7 @@ projects_metrics(struct req *r)
 {
 	static const char *const names[] = { "new", "ready", "in_progress",
 	    "blocked", "review", "done", "dropped" };
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	const char	*v[2] = { r->params[0], r->user.id };
 	PGresult	*res = NULL;
 	enum db_status	 s;
@@ -269,3 +270,8 @@ projects_list(struct req *r)
 	v[0] = r->user.id;
 	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const projects_field_specs[] = {
+	create_specs, patch_specs, NULL
+};

@@ -14,4 +14,8 @@ int	projects_patch(struct req *r);
 int	projects_delete(struct req *r);
 int	projects_metrics(struct req *r);
 
+/* The field specs of this module's request bodies, NULL-terminated. */
+struct field_spec;
+extern const struct field_spec *const projects_field_specs[];
+
 #endif

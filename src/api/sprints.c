@@ -254,7 +254,7 @@ points(const char *s)
 int
 sprints_burndown(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	const char	*v[2] = { r->params[0], r->user.id };
 	PGresult	*res = NULL;
 	enum db_status	 s;
@@ -297,3 +297,8 @@ sprints_list(struct req *r)
 	v[0] = r->user.id;
 	return plan_list_run(r, &l, sorts, &st_list[l.variant], v);
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const sprints_field_specs[] = {
+	create_specs, patch_specs, NULL
+};

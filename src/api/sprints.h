@@ -14,4 +14,8 @@ int	sprints_patch(struct req *r);
 int	sprints_delete(struct req *r);
 int	sprints_burndown(struct req *r);
 
+/* The field specs of this module's request bodies, NULL-terminated. */
+struct field_spec;
+extern const struct field_spec *const sprints_field_specs[];
+
 #endif

@@ -91,9 +91,283 @@ static const struct db_stmt st_delete = { "tasks_delete",
 	"  AND ($3::integer IS NULL OR t.version = $3::integer) RETURNING t.id) "
 	"SELECT cur.version, d.id FROM cur LEFT JOIN d ON true", 3, 0 };
 
-static const struct db_stmt st_page = { "tasks_page",
-	"SELECT total, item, sort_key, item_id FROM taskman_task_page($1::uuid, "
-	"$2::jsonb, $3::text, $4::jsonb, $5::uuid, $6::integer, $7::integer, $8::text)",
+/*
+ * Lists without a tag or text filter run as prepared statements, one per
+ * "shape": sort order and direction, first page or after a cursor, and
+ * which filters are present (each present filter is a plain condition,
+ * never "$n IS NULL OR ...", whose guessed selectivities made the generic
+ * plan sort a whole scope).  A shape is built from the fixed fragments
+ * below on its first use on a connection and prepared once, so its plan
+ * never changes (docs/TASKS-INDEXES.md shows them).
+ *
+ * For every scope the caller sees (taskman_my_scopes(): their own id for
+ * personal tasks, their projects) one index scan in the list's order reads
+ * at most limit + offset + 1 rows; the merge of those heads is the page.
+ * Rows: (total, item, sort key JSON, id), at most limit + 1; an empty
+ * page is one row with a NULL item.  total counts at most @C rows (NULL:
+ * all).
+ *
+ * Placeholders, numbered per shape: @P project_id, @B due_before, @A
+ * due_after, @C count limit, @L limit, @O offset, @V todo view?, @K the
+ * cursor's key values (JSON array), @I its id; @F the filter conditions,
+ * @X the sort's own extra conditions.
+ */
+static const char list_sql[] =
+	"SELECT c.total, CASE WHEN t.id IS NULL THEN NULL WHEN @V::boolean "
+	"  THEN taskman_todo_json(t) ELSE taskman_task_json(t) END::text, "
+	"  json_build_array(@J)::text, t.id "
+	"FROM (SELECT count(*) AS total FROM (SELECT 1 FROM @S "
+	"  (SELECT 1 FROM tasks t WHERE t.scope = s.scope@F@X LIMIT @C::bigint) x "
+	"  LIMIT @C::bigint) c) c "
+	"LEFT JOIN (SELECT t.* FROM @S "
+	"  (SELECT t.* FROM tasks t WHERE t.scope = s.scope@F@X@R ORDER BY @D "
+	"   LIMIT @L::integer + @O::integer + 1) t "
+	"  ORDER BY @D LIMIT @L::integer + 1 OFFSET @O::integer) t ON true "
+	"ORDER BY @D";
+
+/* @S: the caller's scopes (only the project's with a project_id filter) */
+static const char list_scopes[] =
+	"unnest(taskman_my_scopes()) s(scope) CROSS JOIN LATERAL ";
+static const char list_scopes_project[] =
+	"(SELECT @P::uuid AS scope WHERE @P::uuid = ANY (taskman_my_scopes())) s "
+	"CROSS JOIN LATERAL ";
+
+/* The filters, in parameter order (bit i of a shape's mask: filter i). */
+static const struct list_filter {
+	const char	*key;		/* in the filter object */
+	const char	*cond;		/* @ = its parameter */
+	char		 kind;		/* a: array of words, s: string */
+} list_filters[] = {
+	{ "status",		" AND t.status = ANY (@::text[])",		'a' },
+	{ "priority",		" AND t.priority = ANY (@::text[])",		'a' },
+	{ "project_id",		" AND t.project_id = @::uuid",			's' },
+	{ "sprint_id",		" AND t.sprint_id = @::uuid",			's' },
+	{ "due_before",		" AND t.due_at < @::timestamptz",		's' },
+	{ "due_after",		" AND t.due_at >= @::timestamptz",		's' },
+	{ "updated_since",	" AND t.updated_at >= @::timestamptz",		's' },
+	{ "owner_id",		" AND t.owner_id = @::uuid",			's' },
+	{ NULL,			NULL,						0 }
+};
+#define LF_PROJECT	2
+#define LF_DUE_BEFORE	4
+#define LF_DUE_AFTER	5
+#define LF_COUNT	8
+
+/* Sort keys: "no due date" last both ways (CASE: leakproof, see 0003). */
+#define DUE_ASC	"(CASE WHEN t.due_at IS NULL THEN 'infinity'::timestamptz ELSE t.due_at END)"
+#define DUE_DESC "(CASE WHEN t.due_at IS NULL THEN '-infinity'::timestamptz ELSE t.due_at END)"
+#define K0	"(@K::jsonb ->> 0)"
+#define CUR1(EXPR, OP, CAST) " AND (" EXPR ", t.id) " OP " (" CAST ", @I::uuid)"
+#define TS(x)	"(" x ")::timestamptz"
+
+static const struct list_sort {
+	const char	*sort;		/* as in the query, '-' = descending */
+	const char	*order;		/* @D */
+	const char	*after;		/* @R: rows after the cursor */
+	const char	*key;		/* @J: the cursor's key values */
+	const char	*extra;		/* @X */
+	const char	*due;		/* the due key: due filters bound it too */
+} list_sorts[] = {
+	{ "created_at", "t.created_at, t.id", CUR1("t.created_at", ">", TS(K0)),
+	  "taskman_ts_key(t.created_at)", "", NULL },
+	{ "-created_at", "t.created_at DESC, t.id DESC", CUR1("t.created_at", "<", TS(K0)),
+	  "taskman_ts_key(t.created_at)", "", NULL },
+	{ "updated_at", "t.updated_at, t.id", CUR1("t.updated_at", ">", TS(K0)),
+	  "taskman_ts_key(t.updated_at)", "", NULL },
+	{ "-updated_at", "t.updated_at DESC, t.id DESC", CUR1("t.updated_at", "<", TS(K0)),
+	  "taskman_ts_key(t.updated_at)", "", NULL },
+	{ "due_at", DUE_ASC ", t.id", CUR1(DUE_ASC, ">", TS(K0)),
+	  "taskman_ts_key(" DUE_ASC ")", "", DUE_ASC },
+	{ "-due_at", DUE_DESC " DESC, t.id DESC", CUR1(DUE_DESC, "<", TS(K0)),
+	  "taskman_ts_key(" DUE_DESC ")", "", DUE_DESC },
+	{ "priority", "t.priority, t.id", CUR1("t.priority", ">", K0), "t.priority", "", NULL },
+	{ "-priority", "t.priority DESC, t.id DESC", CUR1("t.priority", "<", K0),
+	  "t.priority", "", NULL },
+	{ "title", "(t.title COLLATE \"C\"), t.id",
+	  CUR1("(t.title COLLATE \"C\")", ">", "(" K0 " COLLATE \"C\")"), "t.title", "", NULL },
+	{ "-title", "(t.title COLLATE \"C\") DESC, t.id DESC",
+	  CUR1("(t.title COLLATE \"C\")", "<", "(" K0 " COLLATE \"C\")"), "t.title", "", NULL },
+	/* /tasks/high-priority: open p0/p1 by priority, due date, age */
+	{ "urgent", "t.priority, " DUE_ASC ", t.created_at, t.id",
+	  " AND (t.priority, " DUE_ASC ", t.created_at, t.id) > (" K0 ", "
+	  TS("@K::jsonb ->> 1") ", " TS("@K::jsonb ->> 2") ", @I::uuid)",
+	  "t.priority, taskman_ts_key(" DUE_ASC "), taskman_ts_key(t.created_at)",
+	  " AND t.priority IN ('p0', 'p1') AND t.status NOT IN ('done', 'dropped')", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+/*
+ * The prepared shapes of one connection (struct app owns them; see
+ * tasks_shapes_free()).  db.c remembers statements by address, so entries
+ * never move; when the table is full the connection is closed, which
+ * forgets every prepared statement, and the table starts over.
+ */
+#define LIST_SHAPES_MAX	96
+
+struct tasks_shapes {
+	unsigned	 n;
+	struct shape {
+		unsigned	 sort;		/* index into list_sorts */
+		unsigned	 mask;		/* filters present */
+		bool		 after;		/* with a cursor */
+		char		 name[32];
+		struct db_stmt	 st;
+		char		*sql;
+	} s[LIST_SHAPES_MAX];
+};
+
+void
+tasks_shapes_free(struct tasks_shapes *ts)
+{
+	unsigned i;
+
+	if (ts == NULL)
+		return;
+	for (i = 0; i < ts->n; i++)
+		free(ts->s[i].sql);
+	free(ts);
+}
+
+/* Parameter numbers of a shape: the present filters first, then the rest. */
+struct shape_params {
+	int	 filter[LF_COUNT];	/* 0: absent */
+	int	 count, limit, offset, view, key, id, n;
+};
+
+static void
+shape_params(unsigned mask, bool after, struct shape_params *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < LF_COUNT; i++)
+		p->filter[i] = (mask & (1u << i)) ? ++n : 0;
+	p->count = ++n;
+	p->limit = ++n;
+	p->offset = ++n;
+	p->view = ++n;
+	p->key = after ? ++n : 0;
+	p->id = after ? ++n : 0;
+	p->n = n;
+}
+
+/* Appends tmpl to b with each @X replaced (see list_sql). */
+static void
+shape_expand(struct buf *b, const char *tmpl, const struct list_sort *ls,
+    unsigned mask, bool after, const struct shape_params *p)
+{
+	const char	*c;
+	int		 i;
+
+	for (c = tmpl; *c != '\0'; c++) {
+		if (*c != '@') {
+			buf_putc(b, *c);
+			continue;
+		}
+		switch (*++c) {
+		case 'P': buf_printf(b, "$%d", p->filter[LF_PROJECT]); break;
+		case 'C': buf_printf(b, "$%d", p->count); break;
+		case 'L': buf_printf(b, "$%d", p->limit); break;
+		case 'O': buf_printf(b, "$%d", p->offset); break;
+		case 'V': buf_printf(b, "$%d", p->view); break;
+		case 'K': buf_printf(b, "$%d", p->key); break;
+		case 'I': buf_printf(b, "$%d", p->id); break;
+		case 'D': shape_expand(b, ls->order, ls, mask, after, p); break;
+		case 'J': shape_expand(b, ls->key, ls, mask, after, p); break;
+		case 'X': shape_expand(b, ls->extra, ls, mask, after, p); break;
+		case 'R':
+			if (after)
+				shape_expand(b, ls->after, ls, mask, after, p);
+			break;
+		case 'S':
+			shape_expand(b, (mask & (1u << LF_PROJECT)) ? list_scopes_project :
+			    list_scopes, ls, mask, after, p);
+			break;
+		case 'F':
+			for (i = 0; i < LF_COUNT; i++) {
+				const char *f = list_filters[i].cond;
+
+				if (!(mask & (1u << i)))
+					continue;
+				for (; *f != '\0'; f++)
+					if (*f == '@')
+						buf_printf(b, "$%d", p->filter[i]);
+					else
+						buf_putc(b, *f);
+			}
+			/* due filters also bound the sort key: the scan starts there */
+			if (ls->due != NULL && (mask & (1u << LF_DUE_AFTER)))
+				buf_printf(b, " AND %s >= $%d::timestamptz", ls->due,
+				    p->filter[LF_DUE_AFTER]);
+			if (ls->due != NULL && (mask & (1u << LF_DUE_BEFORE)))
+				buf_printf(b, " AND %s < $%d::timestamptz", ls->due,
+				    p->filter[LF_DUE_BEFORE]);
+			break;
+		default:
+			buf_putc(b, '@');
+			c--;
+			break;
+		}
+	}
+}
+
+/* The shape's statement on this connection, built on first use; NULL: no memory. */
+static const struct db_stmt *
+shape_stmt(struct app *app, unsigned sort, unsigned mask, bool after)
+{
+	struct tasks_shapes	*ts = app->task_shapes;
+	struct shape		*sh;
+	struct shape_params	 p;
+	struct buf		 b;
+	unsigned		 i;
+
+	if (ts == NULL && (ts = app->task_shapes = calloc(1, sizeof(*ts))) == NULL)
+		return NULL;
+	for (i = 0; i < ts->n; i++)
+		if (ts->s[i].sort == sort && ts->s[i].mask == mask && ts->s[i].after == after)
+			return &ts->s[i].st;
+	if (ts->n == LIST_SHAPES_MAX) {
+		/* forget them all, on the server too (closing deallocates) */
+		db_close(&app->db);
+		for (i = 0; i < ts->n; i++)
+			free(ts->s[i].sql);
+		ts->n = 0;
+	}
+	sh = &ts->s[ts->n];
+	shape_params(mask, after, &p);
+	buf_init(&b, 16384);
+	shape_expand(&b, list_sql, &list_sorts[sort], mask, after, &p);
+	if (b.failed || (sh->sql = strdup(buf_cstr(&b))) == NULL) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_free(&b);
+	snprintf(sh->name, sizeof(sh->name), "tasks_list_%u_%x%s", sort, mask,
+	    after ? "_a" : "");
+	sh->sort = sort;
+	sh->mask = mask;
+	sh->after = after;
+	sh->st.name = sh->name;
+	sh->st.sql = sh->sql;
+	sh->st.nparams = p.n;
+	sh->st.flags = 0;
+	ts->n++;
+	return &sh->st;
+}
+
+/*
+ * Lists with a tag or text filter, and /tasks/search: the page's ids from
+ * taskman_task_find() (schema 0005: GIN indexes, SECURITY DEFINER), each
+ * row then read here under row-level security -- a row the caller may not
+ * see comes back NULL and is left out.  $1 filter, $2 sort, $3 cursor
+ * keys, $4 cursor id, $5 limit, $6 offset, $7 count/rank cap or NULL,
+ * $8 todo view?
+ */
+static const struct db_stmt st_find = { "tasks_find",
+	"SELECT f.total, CASE WHEN t.id IS NULL THEN NULL WHEN $8::boolean "
+	"  THEN taskman_todo_json(t) ELSE taskman_task_json(t) END::text, "
+	"  f.sort_key::text, f.id "
+	"FROM taskman_task_find($1::jsonb, $2::text, $3::jsonb, $4::uuid, $5::integer, "
+	"  $6::integer, $7::integer) f LEFT JOIN tasks t ON t.id = f.id ORDER BY f.pos",
 	8, 0 };
 
 static const char *const statuses[] = { "new", "ready", "in_progress", "blocked",
@@ -166,9 +440,7 @@ static const struct sort_info {
 static struct db_user
 as_caller(const struct req *r)
 {
-	struct db_user u = { r->user.id, r->user.role, false };
-
-	return u;
+	return http_db_user(r);
 }
 
 static bool
@@ -626,8 +898,9 @@ cursor_value_ok(char k, json_object *v)
 }
 
 /*
- * Decodes cursor for sort: the key values as JSON text into keys (""
- * when the cursor carries only the id) and the id.  Returns 0 or -1.
+ * Decodes cursor for sort: its key values as JSON text into keys and its
+ * id.  Returns 0 or -1.  The cursor always carries the key, so a page
+ * after a row that was deleted since continues after that key.
  */
 static int
 cursor_decode(const char *cursor, const char *sort, char *keys, size_t keyslen,
@@ -646,86 +919,179 @@ cursor_decode(const char *cursor, const char *sort, char *keys, size_t keyslen,
 	    !json_object_object_get_ex(o, "s", &s) || !json_object_is_type(s, json_type_string) ||
 	    strcmp(json_object_get_string(s), sort) != 0 ||
 	    !json_object_object_get_ex(o, "i", &i) || !json_object_is_type(i, json_type_string) ||
-	    !valid_uuid(json_object_get_string(i), (size_t)json_object_get_string_len(i)))
+	    !valid_uuid(json_object_get_string(i), (size_t)json_object_get_string_len(i)) ||
+	    !json_object_object_get_ex(o, "k", &k) || !json_object_is_type(k, json_type_array) ||
+	    (int)json_object_array_length(k) != si->nkeys)
+		goto out;
+	for (j = 0; j < si->nkeys; j++)
+		if (!cursor_value_ok(si->kinds[j], json_object_array_get_idx(k, j)))
+			goto out;
+	t = json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN);
+	if (strlen(t) >= keyslen)
 		goto out;
 	snprintf(id, HTTP_UUID_LEN + 1, "%s", json_object_get_string(i));
-	keys[0] = '\0';
-	if (json_object_object_get_ex(o, "k", &k)) {
-		if (!json_object_is_type(k, json_type_array) ||
-		    (int)json_object_array_length(k) != si->nkeys)
-			goto out;
-		for (j = 0; j < si->nkeys; j++)
-			if (!cursor_value_ok(si->kinds[j], json_object_array_get_idx(k, j)))
-				goto out;
-		t = json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN);
-		if (strlen(t) >= keyslen)
-			goto out;
-		snprintf(keys, keyslen, "%s", t);
-	}
+	snprintf(keys, keyslen, "%s", t);
 	rc = 0;
 out:
 	json_object_put(o);
 	return rc;
 }
 
-/* The cursor after the row with key (JSON array text) and id, into out. */
+/*
+ * The cursor after the row with key (JSON array text) and id, into out.
+ * LIST_CURSOR_MAX fits the longest key (a 500-character title, every
+ * character escaped), so this never has to leave the key out.
+ */
 static void
 cursor_encode(const char *sort, const char *key, const char *id, char *out,
     size_t outlen)
 {
 	json_object	*o = json_object_new_object();
 	const char	*t;
-	size_t		 n;
 
 	json_object_object_add(o, "s", json_object_new_string(sort));
 	json_object_object_add(o, "i", json_object_new_string(id));
 	json_object_object_add(o, "k", json_from_db(key));
 	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	n = strlen(t);
-	if (4 * ((n + 2) / 3) + 1 > outlen) {
-		/* too long to carry the key (a long title): the id will do */
-		json_object_object_del(o, "k");
-		t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		n = strlen(t);
-	}
-	if (jwt_b64url_encode((const unsigned char *)t, n, out, outlen) < 0)
+	if (jwt_b64url_encode((const unsigned char *)t, strlen(t), out, outlen) < 0)
 		out[0] = '\0';
 	json_object_put(o);
 }
 
-int
-tasks_do_page(struct req *r, const char *filter, const char *sort,
-    const struct list_page *p, enum tasks_view view, struct tasks_page *out)
+/* A filter's string value, or NULL. */
+static const char *
+fstr(json_object *filter, const char *key)
 {
-	struct db_user	 as = as_caller(r);
-	const char	*v[8];
-	char		 keys[LIST_CURSOR_MAX], id[HTTP_UUID_LEN + 1];
-	PGresult	*res = NULL;
-	enum db_status	 s;
-	int		 i, n, nitems = 0, st = 0;
+	json_object *v;
+
+	return json_object_object_get_ex(filter, key, &v) &&
+	    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * A filter's array of whitelisted words as a PostgreSQL array literal into
+ * buf ({"a","b"}: the words were checked against fixed lists), or NULL.
+ */
+static const char *
+farray(json_object *filter, const char *key, char *buf, size_t len)
+{
+	json_object	*a;
+	size_t		 i, n, used = 0;
+	int		 w;
+
+	if (!json_object_object_get_ex(filter, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	n = json_object_array_length(a);
+	buf[used++] = '{';
+	for (i = 0; i < n && used < len; i++) {
+		w = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(a, i)));
+		if (w < 0 || (size_t)w >= len - used)
+			return NULL;
+		used += (size_t)w;
+	}
+	if (used + 2 > len)
+		return NULL;
+	buf[used++] = '}';
+	buf[used] = '\0';
+	return buf;
+}
+
+static const struct list_sort *
+list_sort_find(const char *sort)
+{
+	const struct list_sort *l;
+
+	for (l = list_sorts; l->sort != NULL; l++)
+		if (strcmp(l->sort, sort) == 0)
+			return l;
+	return NULL;
+}
+
+int
+tasks_do_page(struct req *r, json_object *filter, const char *sort,
+    const struct list_page *p, enum tasks_view view, long cap,
+    struct tasks_page *out)
+{
+	struct db_user		 as = as_caller(r);
+	const struct list_sort	*ls = NULL;
+	const struct db_stmt	*st;
+	const char		*v[14], *ftext;
+	char			 keys[LIST_CURSOR_MAX], id[HTTP_UUID_LEN + 1];
+	char			 stat[128], prio[32], capbuf[24], before[40];
+	const char		*todo = view == TASKS_TODO ? "true" : "false";
+	PGresult		*res = NULL;
+	enum db_status		 s;
+	int			 i, n, nitems = 0, rc = 0;
+	bool			 after = p->cursor[0] != '\0';
 
 	memset(out, 0, sizeof(*out));
-	v[3] = v[4] = NULL;
-	if (p->cursor[0] != '\0') {
-		if (cursor_decode(p->cursor, sort, keys, sizeof(keys), id) != 0)
-			return bad_param(r, "cursor", "is not a cursor of this list and sort");
-		v[3] = keys[0] != '\0' ? keys : NULL;
-		v[4] = id;
+	out->total_exact = true;
+	if (after && cursor_decode(p->cursor, sort, keys, sizeof(keys), id) != 0)
+		return bad_param(r, "cursor", "is not a cursor of this list and sort");
+	/* the todo surface shows only the caller's own tasks (API.md 6) */
+	if (view == TASKS_TODO)
+		json_object_object_add(filter, "owner_id", json_object_new_string(r->user.id));
+	if (cap > 0)
+		snprintf(capbuf, sizeof(capbuf), "%ld", cap + 1);
+
+	if (fstr(filter, "tag") != NULL || fstr(filter, "q") != NULL ||
+	    (ls = list_sort_find(sort)) == NULL) {
+		ftext = json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN);
+		if (cap > 0)
+			snprintf(capbuf, sizeof(capbuf), "%ld", cap);
+		v[0] = ftext;
+		v[1] = sort;
+		v[2] = after ? keys : NULL;
+		v[3] = after ? id : NULL;
+		v[4] = p->limit_s;
+		v[5] = p->offset_s;
+		v[6] = cap > 0 ? capbuf : NULL;
+		v[7] = todo;
+		st = &st_find;
+	} else {
+		struct shape_params	sp;
+		unsigned		mask = 0;
+		const char		*fv[LF_COUNT];
+
+		for (i = 0; i < LF_COUNT; i++) {
+			fv[i] = list_filters[i].kind == 'a' ?
+			    farray(filter, list_filters[i].key, i == 0 ? stat : prio,
+			    i == 0 ? sizeof(stat) : sizeof(prio)) :
+			    fstr(filter, list_filters[i].key);
+			if (i == LF_DUE_BEFORE && fv[i] == NULL &&
+			    fstr(filter, "due_before_date") != NULL) {
+				/* on or before that UTC day: PostgreSQL reads 24:00 */
+				snprintf(before, sizeof(before), "%s 24:00:00+00",
+				    fstr(filter, "due_before_date"));
+				fv[i] = before;
+			}
+			if (fv[i] != NULL)
+				mask |= 1u << i;
+		}
+		shape_params(mask, after, &sp);
+		for (i = 0; i < LF_COUNT; i++)
+			if (sp.filter[i] > 0)
+				v[sp.filter[i] - 1] = fv[i];
+		v[sp.count - 1] = cap > 0 ? capbuf : NULL;
+		v[sp.limit - 1] = p->limit_s;
+		v[sp.offset - 1] = p->offset_s;
+		v[sp.view - 1] = todo;
+		if (after) {
+			v[sp.key - 1] = keys;
+			v[sp.id - 1] = id;
+		}
+		if ((st = shape_stmt(r->app, (unsigned)(ls - list_sorts), mask, after)) == NULL)
+			return http_problem(r, 500, "out of memory");
 	}
-	v[0] = r->user.id;
-	v[1] = filter;
-	v[2] = sort;
-	v[5] = p->limit_s;
-	v[6] = p->offset_s;
-	v[7] = view == TASKS_TODO ? "todo" : "v1";
-	if ((s = db_exec(&r->app->db, &as, &st_page, v, &res)) != DB_OK)
+	if ((s = db_exec(&r->app->db, &as, st, v, &res)) != DB_OK)
 		return http_db_problem(r, s);
 	n = PQntuples(res);
-	out->total = n > 0 ? atol(PQgetvalue(res, 0, 0)) : 0;
-	if (out->total < 0) {
-		st = bad_param(r, "cursor", "points at a task that no longer exists; "
-		    "start again without it");
-		goto out;
+	out->total = n > 0 && !PQgetisnull(res, 0, 0) ? atol(PQgetvalue(res, 0, 0)) : 0;
+	if (cap > 0 && out->total > cap) {
+		out->total = cap;
+		out->total_exact = false;
 	}
 	out->items = json_object_new_array();
 	for (i = 0; i < n && i < p->limit; i++) {
@@ -735,13 +1101,12 @@ tasks_do_page(struct req *r, const char *filter, const char *sort,
 		nitems++;
 	}
 	/* a row beyond the page: there is a next one, after the last shown */
-	if (n > p->limit && nitems == p->limit && !PQgetisnull(res, p->limit, 1))
+	if (n > p->limit && nitems == p->limit && !PQgetisnull(res, p->limit, 3))
 		cursor_encode(sort, PQgetvalue(res, nitems - 1, 2),
 		    PQgetvalue(res, nitems - 1, 3), out->next_cursor,
 		    sizeof(out->next_cursor));
-out:
 	PQclear(res);
-	return st;
+	return rc;
 }
 
 /* A comma list of values from allowed, into a new JSON array; NULL if bad. */
@@ -843,20 +1208,27 @@ read_filters(struct req *r, json_object *filter)
 	return st;
 }
 
-/* Runs a v1 list and answers with the list envelope. */
+/*
+ * Runs a v1 list and answers with the list envelope.  total is exact up
+ * to TASKS_COUNT_CAP rows, beyond that TASKS_COUNT_CAP with total_exact
+ * false; "Prefer: count=exact" (RFC 7240, as PostgREST spells it) asks for
+ * the exact figure, which costs a scan of every matching row.
+ */
 static int
 respond_page(struct req *r, json_object *filter, const char *sort,
     const struct list_page *p)
 {
 	struct tasks_page	 pg;
+	bool			 exact = http_prefers(r, "count=exact");
 	int			 st;
 
-	st = tasks_do_page(r, json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN),
-	    sort, p, TASKS_V1, &pg);
-	if (st == 0)
-		st = list_respond(r, p, pg.items, pg.total,
-		    pg.next_cursor[0] != '\0' ? pg.next_cursor : NULL);
-	return st;
+	st = tasks_do_page(r, filter, sort, p, TASKS_V1, exact ? 0 : TASKS_COUNT_CAP, &pg);
+	if (st != 0)
+		return st;
+	if (exact)
+		http_header(r, "Preference-Applied", "count=exact");
+	return list_respond_counted(r, p, pg.items, pg.total, pg.total_exact,
+	    pg.next_cursor[0] != '\0' ? pg.next_cursor : NULL);
 }
 
 int
@@ -1015,3 +1387,9 @@ tasks_assign_sprint(struct req *r)
 {
 	return action(r, assign_sprint_specs, "sprint_id", body_value(r, "sprint_id"));
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const tasks_field_specs[] = {
+	create_specs, patch_specs, status_specs, complete_specs,
+	assign_project_specs, assign_sprint_specs, NULL
+};

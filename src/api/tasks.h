@@ -62,16 +62,29 @@ int	tasks_do_delete(struct req *r, const char *id);
 struct tasks_page {
 	json_object	*items;		/* owned by the caller */
 	long		 total;
+	bool		 total_exact;	/* false: total is the cap, more exist */
 	char		 next_cursor[LIST_CURSOR_MAX];	/* "" when none */
 };
 
+struct tasks_shapes;
+
+/* Frees the task-list statements a connection prepared (struct app owns them). */
+void	tasks_shapes_free(struct tasks_shapes *ts);
+
+/* v1 lists count at most this many rows unless asked for an exact total. */
+#define TASKS_COUNT_CAP	2000
+
 /*
- * Runs taskman_task_page() with filter (JSON object text) and sort for the
- * page p.  Returns 0 with *out filled, or a status with the response set
- * (400 for a cursor that does not fit this list, database problems).
+ * One page of tasks the caller can see, filtered by filter (a JSON object
+ * of validated values, see schema 0005 taskman_task_find(); the todo view
+ * adds owner_id), in sort order.  cap > 0: total counts at most cap rows
+ * (and sort "rank" ranks at most cap matches); 0: exact.  Returns 0 with
+ * *out filled, or a status with the response set (400 for a cursor that
+ * does not fit this list, database problems).
  */
-int	tasks_do_page(struct req *r, const char *filter, const char *sort,
-	    const struct list_page *p, enum tasks_view view, struct tasks_page *out);
+int	tasks_do_page(struct req *r, json_object *filter, const char *sort,
+	    const struct list_page *p, enum tasks_view view, long cap,
+	    struct tasks_page *out);
 
 /*
  * Query checking shared with the todo lists: every key must be in allowed
@@ -87,5 +100,9 @@ int	tasks_query_check(struct req *r, const char *const *allowed);
  */
 void	tasks_check_extra(json_object *body, const char *const *readonly,
 	    json_object *errors);
+
+/* The field specs of this module's request bodies, NULL-terminated. */
+struct field_spec;
+extern const struct field_spec *const tasks_field_specs[];
 
 #endif

@@ -17,4 +17,8 @@ int	todo_put(struct req *r);
 int	todo_delete(struct req *r);
 int	todo_complete(struct req *r);
 
+/* The field specs of this module's request bodies, NULL-terminated. */
+struct field_spec;
+extern const struct field_spec *const todo_field_specs[];
+
 #endif

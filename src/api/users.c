@@ -2,6 +2,7 @@
  * GET/PATCH /api/v1/users/me, GET /api/v1/admin/users,
  * PATCH /api/v1/admin/users/{id} (API.md section 2).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,40 +14,71 @@
 #include "auth/audit.h"
 #include "auth/jwt.h"
 #include "auth/password.h"
+#include "auth/throttle.h"
 #include "auth/tokens.h"
 #include "json.h"
 #include "valid.h"
 
+/* The user JSON from columns: taskman_app may not read users.password_hash,
+ * so no whole-row reference (taskman_user_json(u) would need every column). */
+#define USER_COLS	"id, email, username, display_name, role, disabled, " \
+	"created_at, updated_at, version"
+#define USER_JSON(t)	"taskman_user_json(" t ".id, " t ".email, " t ".username, " \
+	t ".display_name, " t ".role, " t ".disabled, " t ".created_at, " \
+	t ".updated_at, " t ".version)"
+
 /*
- * The caller's own view adds notify_email (schema 0008: e-mail
+ * The caller's own view adds notify_email (schema 0007: e-mail
  * notifications, API.md section 9) to the user JSON.
  */
-#define ME_JSON "(taskman_user_json(u)::jsonb || " \
-	"jsonb_build_object('notify_email', u.notify_email))::json"
+#define ME_COLS		USER_COLS ", notify_email"
+#define ME_JSON(t)	"(" USER_JSON(t) "::jsonb || " \
+	"jsonb_build_object('notify_email', " t ".notify_email))::json"
+
 static const struct db_stmt st_me = { "users_me",
-	"SELECT " ME_JSON ", u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
-static const struct db_stmt st_me_hash = { "users_me_hash",
-	"SELECT password_hash FROM users WHERE id = $1", 1, DB_ROW };
+	"SELECT " ME_JSON("u") ", u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
+/* PATCH /users/me with a password: $1 network, $2-$4 limits (schema 0006) */
+static const struct db_stmt st_reauth_begin = { "users_reauth_begin",
+	"SELECT retry_after, settings, hash_len FROM taskman_reauth_begin($1, "
+	"$2::integer, $3::integer, $4::integer)", 4, DB_ROW };
+/* $1 network, $2 candidate PHC string, $3 request id */
+static const struct db_stmt st_reauth_verify = { "users_reauth_verify",
+	"SELECT taskman_reauth_verify($1, $2, $3)", 3, DB_ROW };
 /*
  * $1 id, $2 set display_name?, $3 display_name, $4 set username?, $5 username,
- * $6 new password hash or NULL, $7 If-Match version or NULL, $8 this login's
- * session family (kept), $9 addr, $10 request id, $11 notify_email or NULL
+ * $6 If-Match version or NULL, $7 notify_email or NULL
  */
 static const struct db_stmt st_me_update = { "users_me_update",
 	"WITH u AS (UPDATE users SET "
 	"  display_name = CASE WHEN $2::boolean THEN $3 ELSE display_name END, "
 	"  username = CASE WHEN $4::boolean THEN $5 ELSE username END, "
-	"  password_hash = coalesce($6, password_hash), "
+	"  notify_email = coalesce($7::boolean, notify_email), "
+	"  updated_at = now(), version = version + 1 "
+	"  WHERE id = $1 AND ($6::integer IS NULL OR version = $6::integer) "
+	"  RETURNING " ME_COLS ") "
+	"SELECT " ME_JSON("u") ", u.version FROM u", 7, DB_ROW };
+/*
+ * The same with a new password: $6 new hash, $7 If-Match version or NULL,
+ * $8 this login's session family (kept), $9 addr, $10 request id, $11
+ * notify_email or NULL.  The other sessions are revoked (their access
+ * tokens stop working at once).
+ */
+static const struct db_stmt st_me_update_pw = { "users_me_update_pw",
+	"WITH u AS (UPDATE users SET "
+	"  display_name = CASE WHEN $2::boolean THEN $3 ELSE display_name END, "
+	"  username = CASE WHEN $4::boolean THEN $5 ELSE username END, "
+	"  password_hash = $6::text, "
 	"  notify_email = coalesce($11::boolean, notify_email), "
 	"  updated_at = now(), version = version + 1 "
-	"  WHERE id = $1 AND ($7::integer IS NULL OR version = $7::integer) RETURNING *), "
+	"  WHERE id = $1 AND ($7::integer IS NULL OR version = $7::integer) "
+	"  RETURNING " ME_COLS "), "
 	"s AS (UPDATE refresh_sessions SET revoked_at = now() "
-	"  WHERE $6 IS NOT NULL AND EXISTS (SELECT 1 FROM u) AND user_id = $1 "
+	"  WHERE EXISTS (SELECT 1 FROM u) AND user_id = $1 "
 	"  AND revoked_at IS NULL AND family_id IS DISTINCT FROM $8::uuid), "
 	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, request_id) "
 	"  SELECT $1, $1, 'password.change', left($9, 64), left($10, 128) "
-	"  WHERE $6 IS NOT NULL AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT " ME_JSON ", u.version FROM u", 11, DB_ROW };
+	"  WHERE EXISTS (SELECT 1 FROM u)) "
+	"SELECT " ME_JSON("u") ", u.version FROM u", 11, DB_ROW };
 /*
  * Newest first.  $1 limit + 1 (one row more tells "there is more"),
  * $2 offset, $3/$4 the keyset cursor (created_at, id of the last row seen)
@@ -56,7 +88,7 @@ static const struct db_stmt st_me_update = { "users_me_update",
 static const struct db_stmt st_admin_list = { "users_admin_list",
 	"SELECT u.json, c.total, u.key, u.id FROM "
 	"(SELECT count(*) AS total FROM users) c LEFT JOIN LATERAL "
-	"(SELECT taskman_user_json(x) AS json, x.id, "
+	"(SELECT " USER_JSON("x") " AS json, x.id, "
 	"  to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS key "
 	"  FROM users x WHERE $3::timestamptz IS NULL "
 	"  OR (x.created_at, x.id) < ($3::timestamptz, $4::uuid) "
@@ -72,7 +104,8 @@ static const struct db_stmt st_admin_update = { "users_admin_update",
 	"u AS (UPDATE users SET role = coalesce($2, role), "
 	"  disabled = coalesce($3::boolean, disabled), updated_at = now(), "
 	"  version = version + 1 "
-	"  WHERE id = $1 AND ($4::integer IS NULL OR version = $4::integer) RETURNING *), "
+	"  WHERE id = $1 AND ($4::integer IS NULL OR version = $4::integer) "
+	"  RETURNING " USER_COLS "), "
 	"s AS (UPDATE refresh_sessions SET revoked_at = now() WHERE user_id = $1 "
 	"  AND revoked_at IS NULL AND (SELECT disabled FROM u)), "
 	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, "
@@ -84,7 +117,7 @@ static const struct db_stmt st_admin_update = { "users_admin_update",
 	"  SELECT $5::uuid, $1::uuid, CASE WHEN u.disabled THEN 'user.disable' ELSE 'user.enable' END, "
 	"    left($6, 64), left($7, 128), '{}'::jsonb "
 	"    FROM o, u WHERE o.disabled IS DISTINCT FROM u.disabled) "
-	"SELECT taskman_user_json(u), u.version, "
+	"SELECT " USER_JSON("u") ", u.version, "
 	"  (SELECT role FROM o) IS DISTINCT FROM u.role, "
 	"  (SELECT disabled FROM o) IS DISTINCT FROM u.disabled FROM u", 7, 0 };
 static const struct db_stmt st_admin_exists = { "users_admin_exists",
@@ -110,9 +143,7 @@ static const struct field_spec admin_specs[] = {
 static struct db_user
 as_caller(const struct req *r)
 {
-	struct db_user u = { r->user.id, r->user.role, false };
-
-	return u;
+	return http_db_user(r);
 }
 
 /* 200 with the user JSON in column 0 and its version in column 1. */
@@ -205,7 +236,8 @@ if_match_param(struct req *r, char *buf, size_t len, const char **param)
 	*param = NULL;
 	switch (http_if_match(r, &v)) {
 	case 1:
-		snprintf(buf, len, "%ld", v);
+		/* versions are integers: a larger tag names none (0 never matches) */
+		snprintf(buf, len, "%ld", v > INT_MAX ? 0L : v);
 		*param = buf;
 		return 0;
 	case -1:
@@ -213,6 +245,58 @@ if_match_param(struct req *r, char *buf, size_t len, const char **param)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * current_password of PATCH /users/me, checked like a login password (the
+ * same throttle counts it, schema 0006).  0, or a status with the problem:
+ * 422 wrong, 429 locked, 503 hashing cap, 401 session gone.
+ */
+static int
+check_current_password(struct req *r, json_object *cpo)
+{
+	struct db_user	 as = as_caller(r);
+	const char	*v[4];
+	char		 net[THROTTLE_NET_MAX], cand[PASSWORD_HASH_MAX];
+	PGresult	*res = NULL;
+	enum db_status	 s;
+	json_object	*errs;
+	long		 retry;
+	int		 st;
+
+	throttle_client_net(r->remote_addr, net, sizeof(net));
+	v[0] = net;
+	v[1] = THROTTLE_PAIR_LIMIT;
+	v[2] = THROTTLE_ADDR_LIMIT;
+	v[3] = THROTTLE_SOFT_LIMIT;
+	s = db_exec(&r->app->db, &as, &st_reauth_begin, v, &res);
+	if (s != DB_OK)
+		return http_db_problem(r, s == DB_NOT_FOUND ? DB_UNAUTHENTICATED : s);
+	if ((retry = atol(PQgetvalue(res, 0, 0))) > 0) {
+		PQclear(res);
+		http_header(r, "Retry-After", "%ld", retry);
+		return http_problem(r, 429, "too many wrong passwords; try again later");
+	}
+	st = throttle_candidate(r, PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1),
+	    atoi(PQgetvalue(res, 0, 2)), json_object_get_string(cpo),
+	    (size_t)json_object_get_string_len(cpo), cand, sizeof(cand));
+	PQclear(res);
+	res = NULL;
+	if (st != 0)
+		return st;
+	v[0] = net;
+	v[1] = cand;
+	v[2] = r->request_id;
+	if ((s = db_exec(&r->app->db, &as, &st_reauth_verify, v, &res)) != DB_OK)
+		return http_db_problem(r, s);
+	st = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (st)
+		return 0;
+	audit_log(r, "reauth.failure", r->user.id, r->user.id);
+	errs = json_object_new_array();
+	json_error_add(errs, "current_password", "is not the current password");
+	return http_problem_errors(r, 422, "the current password is wrong", errs);
 }
 
 int
@@ -223,11 +307,12 @@ users_me_patch(struct req *r)
 	json_object	*errs, *pwo = NULL, *cpo = NULL;
 	const char	*v[11];
 	json_object	*ne = NULL;
+	const char	*notify;
 	char		 newhash[PASSWORD_HASH_MAX], ifm[24], sid[37];
 	PGresult	*res = NULL;
 	enum db_status	 s;
 	bool		 has_pw, has_cp;
-	int		 st, ok;
+	int		 st;
 
 	errs = json_object_new_array();
 	json_validate(r->json, me_specs, true, errs);
@@ -247,38 +332,30 @@ users_me_patch(struct req *r)
 	if ((st = if_match_param(r, ifm, sizeof(ifm), &v[6])) != 0)
 		return st;
 
-	if (has_pw) {
-		v[0] = r->user.id;
-		if ((s = db_exec(&a->db, &as, &st_me_hash, v, &res)) != DB_OK)
-			return http_db_problem(r, s);
-		ok = PQgetisnull(res, 0, 0) ? 0 : password_verify(PQgetvalue(res, 0, 0),
-		    json_object_get_string(cpo), (size_t)json_object_get_string_len(cpo));
-		PQclear(res);
-		res = NULL;
-		if (ok < 0)
-			return http_problem(r, 500, "could not verify the password");
-		if (ok == 0) {
-			errs = json_object_new_array();
-			json_error_add(errs, "current_password", "is not the current password");
-			return http_problem_errors(r, 422, "the current password is wrong", errs);
-		}
-		if (password_hash(&a->tokens->pp, json_object_get_string(pwo),
-		    (size_t)json_object_get_string_len(pwo), newhash, sizeof(newhash)) != 0)
-			return http_problem(r, 500, "could not hash the password");
-	}
+	if (has_pw && (st = check_current_password(r, cpo)) != 0)
+		return st;
+	if (has_pw && (st = throttle_hash(r, json_object_get_string(pwo),
+	    (size_t)json_object_get_string_len(pwo), newhash, sizeof(newhash))) != 0)
+		return st;
 	snprintf(sid, sizeof(sid), "%s", r->user.sid);
 	v[0] = r->user.id;
 	v[1] = json_has(r->json, "display_name") ? "true" : "false";
 	v[2] = json_str(r->json, "display_name");
 	v[3] = json_has(r->json, "username") ? "true" : "false";
 	v[4] = json_str(r->json, "username");
-	v[5] = has_pw ? newhash : NULL;
-	v[7] = sid[0] ? sid : NULL;
-	v[8] = r->remote_addr;
-	v[9] = r->request_id;
-	v[10] = json_object_object_get_ex(r->json, "notify_email", &ne) && ne != NULL ?
+	notify = json_object_object_get_ex(r->json, "notify_email", &ne) && ne != NULL ?
 	    (json_object_get_boolean(ne) ? "true" : "false") : NULL;
-	s = db_exec(&a->db, &as, &st_me_update, v, &res);
+	if (has_pw) {
+		v[5] = newhash;
+		v[7] = sid[0] ? sid : NULL;
+		v[8] = r->remote_addr;
+		v[9] = r->request_id;
+		v[10] = notify;
+	} else {
+		v[5] = v[6];	/* If-Match */
+		v[6] = notify;
+	}
+	s = db_exec(&a->db, &as, has_pw ? &st_me_update_pw : &st_me_update, v, &res);
 	if (s == DB_NOT_FOUND)
 		st = http_problem(r, 412, "the user has changed since that ETag");
 	else if (s == DB_CONFLICT)
@@ -415,9 +492,12 @@ users_admin_patch(struct req *r)
 		PQclear(res);
 		/* 412 if the user exists (stale If-Match), else 404 */
 		s = db_exec(&r->app->db, &as, &st_admin_exists, v, &res);
-		st = s == DB_OK && PQntuples(res) > 0 && v[3] != NULL ?
-		    http_problem(r, 412, "the user has changed since that ETag") :
-		    s == DB_OK ? http_problem(r, 404, "no such user") : http_db_problem(r, s);
+		if (s != DB_OK)
+			st = http_db_problem(r, s);
+		else if (PQntuples(res) > 0 && v[3] != NULL)
+			st = http_problem(r, 412, "the user has changed since that ETag");
+		else
+			st = http_problem(r, 404, "no such user");
 		PQclear(res);
 		return st;
 	}
@@ -429,3 +509,8 @@ users_admin_patch(struct req *r)
 	PQclear(res);
 	return st;
 }
+
+/* The body specs of this module's routes (t/fuzz/fuzz_json.c drives them). */
+const struct field_spec *const users_field_specs[] = {
+	me_specs, admin_specs, NULL
+};

@@ -1,7 +1,7 @@
 /*
  * Webhooks (API.md section 9): CRUD, ping, the delivery log and
  * redelivery.  The deliveries themselves are written by triggers of
- * schema 0008 (in the transaction of each change) and sent by
+ * schema 0007 (in the transaction of each change) and sent by
  * taskman-jobs (src/jobs/); this module only manages webhooks and reads
  * or re-queues their deliveries.
  *
@@ -239,7 +239,7 @@ project_problem(struct req *r)
 int
 webhooks_list(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	struct list_page p;
 	const char	*v[3];
 	PGresult	*res = NULL;
@@ -274,7 +274,7 @@ webhooks_list(struct req *r)
 int
 webhooks_create(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	unsigned char	 key[32];
 	char		 hex[65], events[1024], loc[96];
 	const char	*v[7];
@@ -364,7 +364,7 @@ webhooks_delete(struct req *r)
 static int
 one_json(struct req *r, const struct db_stmt *stmt, const char **v, int status)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	PGresult	*res = NULL;
 	enum db_status	 s;
 	json_object	*o;
@@ -391,7 +391,7 @@ webhooks_ping(struct req *r)
 int
 webhooks_deliveries(struct req *r)
 {
-	struct db_user	 as = { r->user.id, r->user.role, false };
+	struct db_user	 as = http_db_user(r);
 	const char	*v[2] = { r->params[0], r->user.id };
 	PGresult	*res = NULL;
 	enum db_status	 s;

@@ -41,7 +41,21 @@ role_ok(const char *role)
 	    strcmp(role, "user") == 0 || strcmp(role, "readonly") == 0);
 }
 
-/* An external issuer's subject, mapped to (and on first sight made) a local user. */
+/* email_verified is JSON true (not "true", not absent). */
+static bool
+email_verified(json_object *cl)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(cl, "email_verified", &v) &&
+	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+/*
+ * An external issuer's subject, mapped to (and on first sight made) a local
+ * user.  Its e-mail address is stored only when the issuer says it verified
+ * it: otherwise anyone who can sign up there could claim any address here.
+ */
 static int
 external_user(struct req *r, json_object *cl, const char *iss, const char *sub)
 {
@@ -50,7 +64,7 @@ external_user(struct req *r, json_object *cl, const char *iss, const char *sub)
 	enum db_status	 s;
 	int		 st = 0;
 
-	if (v[2] != NULL && !valid_email(v[2], strlen(v[2])))
+	if (v[2] != NULL && (!valid_email(v[2], strlen(v[2])) || !email_verified(cl)))
 		v[2] = NULL;
 	if ((s = db_exec(&r->app->db, NULL, &st_external, v, &res)) != DB_OK)
 		return http_db_problem(r, s);

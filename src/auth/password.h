@@ -28,6 +28,16 @@ int	password_hash(const struct password_params *pp, const char *pw,
  * libargon2 takes constant time.
  */
 int	password_verify(const char *encoded, const char *pw, size_t len);
+/*
+ * The candidate for a stored hash the worker may not read: settings is the
+ * stored PHC string without its last "$digest" part (algorithm, version,
+ * parameters, salt) and hash_len the digest's length.  Writes the PHC
+ * string pw would have with those settings into out; the database then
+ * compares the two (schema 0006).  Returns 0, or -1 when the settings are
+ * not Argon2id ones this build can compute (too much memory included).
+ */
+int	password_candidate(const char *settings, int hash_len, const char *pw,
+	    size_t len, char *out, size_t outlen);
 /* True when encoded uses weaker parameters than pp (re-hash on login). */
 bool	password_needs_rehash(const struct password_params *pp, const char *encoded);
 

@@ -4,6 +4,8 @@
  *   taskmanctl migrate up [N]       apply all pending migrations, or the next N
  *   taskmanctl migrate down [N|all] revert the last migration, the last N, or all
  *   taskmanctl migrate status       list applied and pending migrations
+ *   taskmanctl prune                delete expired throttle, session and
+ *                                   idempotency rows (src/ctl/prune.h)
  *       options: --schema-dir DIR
  *
  * Each command is a row in commands[] below: a name, a function
@@ -38,6 +40,7 @@
 #include <libpq-fe.h>
 
 #include "migrate.h"
+#include "prune.h"
 #include "user.h"
 
 #ifndef TASKMAN_SCHEMA_DIR_DEFAULT
@@ -58,6 +61,7 @@ static int cmd_migrate(int argc, char **argv);
 static const struct ctl_command commands[] = {
 	{ "migrate", cmd_migrate, "migrate up [N] | down [N|all] | status  [--schema-dir DIR]" },
 	{ "user", user_cmd, "user add EMAIL [--role ROLE] | set-role EMAIL ROLE | disable EMAIL" },
+	{ "prune", prune_cmd, "prune   (expired throttle rows, sessions, idempotency keys)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

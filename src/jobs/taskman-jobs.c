@@ -2,7 +2,7 @@
  * taskman-jobs: delivers what the database's outbox holds -- webhook
  * deliveries (jobs/deliver.c) and notification mails (jobs/mail.c) --
  * and runs the periodic work (task.due_soon events, daily digests,
- * retention) of schema 0008.  docs/EVENTS.md describes the whole design.
+ * retention) of schema 0007.  docs/EVENTS.md describes the whole design.
  *
  * One process, one PostgreSQL connection (role taskman_jobs), one
  * delivery at a time.  Several may run, on several hosts: each claims a

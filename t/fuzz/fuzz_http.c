@@ -141,7 +141,7 @@ check_plan_list(struct req *r)
 	if (st == 0) {
 		PROPERTY(l.variant >= 0 && l.variant < 8);
 		PROPERTY(l.cid_param == NULL || strlen(l.cid_param) == HTTP_UUID_LEN);
-		PROPERTY(l.ckey_param == NULL || strlen(l.ckey_param) < LIST_CURSOR_MAX);
+		PROPERTY(l.ckey_param == NULL || strlen(l.ckey_param) < LIST_CURSOR_IN_MAX);
 	}
 	st = plan_filter_enum(r, "status", sprint_statuses, stbuf, sizeof(stbuf), &param);
 	PROPERTY((st == 0 && (param == NULL || (param[0] == '{' &&
@@ -359,34 +359,24 @@ send_and_check(struct req *r, struct memstream *out)
 }
 
 /*
- * router_dispatch() without authentication (external tokens need the
- * database) and with a stand-in handler: CORS and preflights, 404, 405
- * with Allow, OPTIONS, then the body as the route takes it; the "handler"
- * echoes the parsed body (a 200 with JSON built from request data).
+ * The product's router_prepare() (router_dispatch() up to authentication,
+ * which needs the database: CORS and preflights, 404, 405 with Allow,
+ * OPTIONS), then the body as the product's route table says the route
+ * takes it; the stand-in "handler" echoes the parsed body (a 200 with
+ * JSON built from request data).
  */
 static int
 dispatch(struct req *r, const char *cors_list)
 {
 	const struct route	*rt;
-	unsigned		 allowed;
-	char			 allow[96];
 	int			 st;
 
-	rt = router_match(r, r->path, r->method, &allowed);
-	if ((st = cors_handle(r, cors_list, allowed)) != 0)
+	if ((rt = router_prepare(r, cors_list, &st)) == NULL) {
+		PROPERTY(st == 204 || st == 403 || st == 404 || st == 405);
 		return st;
-	if (rt == NULL && r->method == HTTP_OPTIONS && allowed != 0) {
-		http_allow_string(allowed | HTTP_OPTIONS, allow, sizeof(allow));
-		http_header(r, "Allow", "%s", allow);
-		return http_no_content(r, 204);
 	}
-	if (rt == NULL) {
-		if (allowed == 0)
-			return http_problem(r, 404, "no such resource");
-		http_allow_string(allowed, allow, sizeof(allow));
-		http_header(r, "Allow", "%s", allow);
-		return http_problem(r, 405, "this resource does not take that method");
-	}
+	PROPERTY(r->route == rt && rt >= router_routes &&
+	    rt < router_routes + router_nroutes);
 	/* BODY_NONE routes with a body: the todo handlers read it themselves */
 	if (rt->body != BODY_NONE || r->has_body) {
 		st = http_read_json(r, BODY_LIMIT, rt->body == BODY_JSON);

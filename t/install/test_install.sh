@@ -107,10 +107,14 @@ for f in "$SRC"/nginx/snippets/*.conf; do
 done
 expect+=(lib/systemd/system/taskman.socket lib/systemd/system/taskman.service
          lib/systemd/system/taskman-migrate.service lib/sysusers.d/taskman.conf
+         lib/systemd/system/taskman-prune.service lib/systemd/system/taskman-prune.timer
          share/taskman/systemd/taskman.env.example
          share/taskman/systemd/migrate.env.example share/taskman/systemd/README.md)
 # taskman-jobs (docs/EVENTS.md)
 expect+=(lib/systemd/system/taskman-jobs.service share/taskman/systemd/jobs.env.example)
+# the web app (scripts/build-web): index.html and hashed assets, each with
+# its .gz; the hashed names are checked below, not listed
+expect+=(share/taskman/web/index.html share/taskman/web/index.html.gz)
 missing=() badmode=()
 for f in "${expect[@]}"; do
     if [ ! -f "$R/$f" ] || [ ! -s "$R/$f" ]; then
@@ -129,9 +133,19 @@ check "data files have mode 0644" test "${#badmode[@]}" -eq 0
 
 # Every installed file is either expected or a binary: no strays.
 extra=$(cd "$R" && find . -type f | sed 's|^\./||' | sort |
-    grep -vxF -e bin/taskman-fcgi -e bin/taskmanctl -e bin/taskman-jobs "${expect[@]/#/-e}" | head -n 5)
+    grep -vxF -e bin/taskman-fcgi -e bin/taskmanctl -e bin/taskman-jobs "${expect[@]/#/-e}" |
+    grep -vE '^share/taskman/web/assets/[a-z]+-[A-Za-z0-9]{8}\.(js|css|svg)(\.gz)?$' | head -n 5)
 check "no unexpected files are installed" test -z "$extra"
 [ -z "$extra" ] || printf '    extra: %s\n' $extra
+
+# --- the web app ---------------------------------------------------------------
+web=$R/share/taskman/web
+webjs=$(find "$web/assets" -name '*.js' 2>/dev/null | wc -l)
+check "the web app is installed: one script, its stylesheet, each with a .gz" \
+    sh -c '[ "$1" = 1 ] && for f in "$2"/assets/*.js "$2"/assets/*.css; do [ -s "$f.gz" ] || exit 1; done' sh "$webjs" "$web"
+check "index.html names the installed assets" \
+    sh -c 'for a in $(grep -o "/assets/[^\"]*" "$1/index.html"); do [ -f "$1$a" ] || exit 1; done' sh "$web"
+check "web assets have mode 0644" test -z "$(find "$web" -type f ! -perm 0644 2>/dev/null | head -n 1)"
 
 ww=$(find "$D" -perm -o+w ! -type l | head -n 3)
 check "nothing is world-writable" test -z "$ww"
@@ -225,7 +239,7 @@ fi
 if [ -x "$SRC/configure" ] && [ ! -f "$SRC/config.status" ]; then
     b2=$tmp/build-opt
     if configure_build "$b2" /opt/taskman &&
-       make -C "$b2" install-data DESTDIR="$tmp/dest-opt" >"$tmp/install-opt.log" 2>&1; then
+       make -C "$b2" install-data TASKMAN_WEB=no DESTDIR="$tmp/dest-opt" >"$tmp/install-opt.log" 2>&1; then
         o=$tmp/dest-opt/opt/taskman
         check "--prefix=/opt/taskman: units in /opt/taskman/lib/systemd/system run /opt/taskman/bin/taskman-fcgi" \
             grep -qx "ExecStart=/opt/taskman/bin/taskman-fcgi" "$o/lib/systemd/system/taskman.service"

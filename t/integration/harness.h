@@ -23,7 +23,7 @@ struct resp {
 };
 
 /*
- * Sends method path (relative to TASKMAN_TEST_URL) with optional body and
+ * Sends method path (relative to TASKMAN_TEST_URL, or an absolute http(s) URL) with optional body and
  * extra headers (NULL-terminated array of "Name: value").  Fills *out;
  * free it with resp_free().  Returns 0, or -1 if the request could not be made.
  */
@@ -46,5 +46,17 @@ void		 h_expect_problem(const struct resp *r, long status, const char *slug);
 int		 h_stack(const char *args);
 /* Runs a SQL query as superuser; returns the first column of the first row in dst. */
 int		 h_sql(const char *sql, char *dst, size_t dstlen);
+
+/*
+ * Skips the current test, visibly: criterion's summary does not count
+ * skips, so each one is also a line "integration SUITE/TEST: why" in
+ * $TASKMAN_TEST_SKIP_FILE, which scripts/check counts and prints.
+ */
+void		 h_skip_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define H_SKIP(...) do {						\
+	h_skip_note(__VA_ARGS__);					\
+	cr_log_warn("skipped: " __VA_ARGS__);				\
+	cr_skip_test(__VA_ARGS__);					\
+} while (0)
 
 #endif

@@ -334,21 +334,7 @@ pu_bob(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Tasks (another module's API; SQL until that route exists) */
-
-static int
-tasks_route(const struct pu_user *u)
-{
-	static int	 known = -1;
-	struct resp	 r;
-
-	if (known < 0) {
-		pu_call(&r, u, "POST", "/api/v1/tasks", "{}", NULL, NULL);
-		known = r.status != 404 && r.status != 405;
-		resp_free(&r);
-	}
-	return known;
-}
+/* Tasks: always through the API (a missing route fails the test) */
 
 void
 pu_task(const struct pu_user *u, const char *title, const char *status,
@@ -356,38 +342,23 @@ pu_task(const struct pu_user *u, const char *title, const char *status,
 {
 	char	 body[1024], ref[200] = "";
 
-	if (tasks_route(u)) {
-		if (sprint != NULL)
-			snprintf(ref, sizeof(ref), ",\"sprint_id\":\"%s\"", sprint);
-		else if (project != NULL)
-			snprintf(ref, sizeof(ref), ",\"project_id\":\"%s\"", project);
-		snprintf(body, sizeof(body), "{\"title\":\"%s\",\"status\":\"%s\","
-		    "\"estimate_points\":%s%s}", title, status, points ? points : "null", ref);
-		pu_create(u, "/api/v1/tasks", body, id);
-		return;
-	}
-	pu_sql(id, 40, "INSERT INTO tasks (owner_id, title, status, estimate_points, "
-	    "project_id, sprint_id, completed_at) "
-	    "SELECT '%s', '%s', '%s', %s, coalesce(%s%s%s, (SELECT project_id FROM sprints "
-	    "WHERE id = %s%s%s)), %s%s%s, CASE WHEN '%s' = 'done' THEN now() END RETURNING id",
-	    u->id, title, status, points ? points : "NULL",
-	    project ? "'" : "", project ? project : "NULL::uuid", project ? "'" : "",
-	    sprint ? "'" : "", sprint ? sprint : "NULL::uuid", sprint ? "'" : "",
-	    sprint ? "'" : "", sprint ? sprint : "NULL::uuid", sprint ? "'" : "", status);
+	if (sprint != NULL)
+		snprintf(ref, sizeof(ref), ",\"sprint_id\":\"%s\"", sprint);
+	else if (project != NULL)
+		snprintf(ref, sizeof(ref), ",\"project_id\":\"%s\"", project);
+	snprintf(body, sizeof(body), "{\"title\":\"%s\",\"status\":\"%s\","
+	    "\"estimate_points\":%s%s}", title, status, points ? points : "null", ref);
+	pu_create(u, "/api/v1/tasks", body, id);
 }
 
 void
 pu_task_delete(const struct pu_user *u, const char *id)
 {
 	struct resp	 r;
-	char		 path[128], v[8];
+	char		 path[128];
 
-	if (tasks_route(u)) {
-		snprintf(path, sizeof(path), "/api/v1/tasks/%s", id);
-		pu_call(&r, u, "DELETE", path, NULL, NULL, NULL);
-		cr_assert_eq(r.status, 204, "DELETE %s: %ld %s", path, r.status, r.body);
-		resp_free(&r);
-		return;
-	}
-	pu_sql(v, sizeof(v), "DELETE FROM tasks WHERE id = '%s'", id);
+	snprintf(path, sizeof(path), "/api/v1/tasks/%s", id);
+	pu_call(&r, u, "DELETE", path, NULL, NULL, NULL);
+	cr_assert_eq(r.status, 204, "DELETE %s: %ld %s", path, r.status, r.body);
+	resp_free(&r);
 }

@@ -75,13 +75,13 @@ void	 pu_date(int days, char dst[11]);
 void	 pu_unique(char *dst, size_t len, const char *tag);
 
 /*
- * Creates a task of u with POST /api/v1/tasks (or, while that route does
- * not exist yet, an INSERT as superuser).  status, points ("2.5" or NULL),
- * project and sprint (NULL for none) as given.  Returns its id in id.
+ * Creates a task of u with POST /api/v1/tasks (asserts 201).  status,
+ * points ("2.5" or NULL), project and sprint (NULL for none) as given.
+ * Returns its id in id.
  */
 void	pu_task(const struct pu_user *u, const char *title, const char *status,
 	    const char *points, const char *project, const char *sprint, char id[40]);
-/* Deletes a task (DELETE /api/v1/tasks/{id}, or SQL without the route). */
+/* Deletes a task with DELETE /api/v1/tasks/{id} (asserts 204). */
 void	pu_task_delete(const struct pu_user *u, const char *id);
 
 #endif

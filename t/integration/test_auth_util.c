@@ -547,8 +547,11 @@ au_ext_claims(const char *sub, const char *email)
 	au_set_str(c, "iss", au_env_or("TASKMAN_TEST_EXTERNAL_ISSUER", EXT_ISSUER));
 	au_set_str(c, "aud", au_env_or("TASKMAN_TEST_EXTERNAL_AUDIENCE", EXT_AUDIENCE));
 	au_set_str(c, "sub", sub);
-	if (email != NULL)
+	if (email != NULL) {
 		au_set_str(c, "email", email);
+		/* only a verified address is stored (docs/SECURITY.md) */
+		json_object_object_add(c, "email_verified", json_object_new_boolean(1));
+	}
 	au_set_int(c, "iat", now);
 	au_set_int(c, "exp", now + 300);
 	return c;

@@ -15,6 +15,19 @@
 #include "router.h"
 
 /* The value of the sample line that starts with prefix (name + labels). */
+/* The metrics listener's /metrics (TASKMAN_TEST_METRICS_URL, scripts/check). */
+static const char *
+metrics_url(void)
+{
+	static char	 url[512];
+	const char	*base = getenv("TASKMAN_TEST_METRICS_URL");
+
+	if (base == NULL)
+		cr_assert_fail("TASKMAN_TEST_METRICS_URL is not set");
+	snprintf(url, sizeof(url), "%s/metrics", base);
+	return url;
+}
+
 static double
 metric(const char *text, const char *prefix)
 {
@@ -89,14 +102,14 @@ Test(ops, metrics_add_up_across_workers, .timeout = 60)
 	FILE		*f;
 	int		 pids = 0;
 
-	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	cr_assert_eq(h_request("GET", metrics_url(), NULL, 0, NULL, &r), 0);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	before = metric(r.body, key);
 	resp_free(&r);
 
 	cr_assert_eq(burst("/health/startup", 48, "ops-metrics"), 48);
 
-	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	cr_assert_eq(h_request("GET", metrics_url(), NULL, 0, NULL, &r), 0);
 	after = metric(r.body, key);
 	cr_expect(strstr(r.body, "# TYPE taskman_http_request_duration_seconds histogram") != NULL);
 	cr_expect(strstr(r.body, "taskman_db_roundtrip_seconds_count") != NULL);
@@ -120,7 +133,7 @@ Test(ops, a_crashed_worker_is_replaced_and_counted, .timeout = 60)
 	double		 before, after;
 	int		 i;
 
-	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	cr_assert_eq(h_request("GET", metrics_url(), NULL, 0, NULL, &r), 0);
 	before = metric(r.body, key);
 	resp_free(&r);
 	cr_assert_eq(h_stack("worker-signal KILL"), 0);
@@ -130,7 +143,7 @@ Test(ops, a_crashed_worker_is_replaced_and_counted, .timeout = 60)
 		cr_expect_eq(r.status, 200);
 		resp_free(&r);
 	}
-	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	cr_assert_eq(h_request("GET", metrics_url(), NULL, 0, NULL, &r), 0);
 	after = metric(r.body, key);
 	cr_expect_eq(after - before, 1.0, "restarts %.0f -> %.0f", before, after);
 	cr_expect_geq(metric(r.body, "taskman_workers"), 4, "all workers back");

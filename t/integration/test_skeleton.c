@@ -101,6 +101,35 @@ Test(skeleton, wrong_method_is_405_with_allow)
 	resp_free(&r);
 }
 
+/*
+ * Issue 11: a 405 nginx makes itself (TRACE, refused before any location)
+ * carries Allow too: GET, HEAD for the static files, the API's methods
+ * elsewhere.  The worker's own 405 keeps exactly one Allow, its own.
+ */
+Test(skeleton, nginx_own_405_has_allow)
+{
+	struct resp	 r;
+	char		 allow[128];
+	const char	*h;
+
+	cr_assert_eq(h_request("TRACE", "/docs/assets/redoc.standalone.js", NULL, 0, NULL, &r), 0);
+	h_expect_problem(&r, 405, "method-not-allowed");
+	cr_assert_not_null(resp_header(&r, "Allow", allow, sizeof(allow)), "%s", r.headers);
+	cr_expect_str_eq(allow, "GET, HEAD");
+	resp_free(&r);
+	cr_assert_eq(h_request("TRACE", "/api/v1/tasks", NULL, 0, NULL, &r), 0);
+	h_expect_problem(&r, 405, "method-not-allowed");
+	cr_assert_not_null(resp_header(&r, "Allow", allow, sizeof(allow)), "%s", r.headers);
+	cr_expect_not_null(strstr(allow, "GET"), "%s", allow);
+	resp_free(&r);
+	cr_assert_eq(h_request("PUT", "/api/v1/tasks", NULL, 0, NULL, &r), 0);
+	h_expect_problem(&r, 405, "method-not-allowed");
+	h = strstr(r.headers, "\nAllow:");
+	cr_assert_not_null(h, "%s", r.headers);
+	cr_expect_null(strstr(h + 1, "\nAllow:"), "one Allow: %s", r.headers);
+	resp_free(&r);
+}
+
 Test(skeleton, client_request_id_is_echoed_and_bad_one_replaced)
 {
 	struct resp	 r;

@@ -12,7 +12,7 @@
  * private-address target is refused when not allowed; mails arrive once
  * each, with Date and Message-ID and no header from user text; the
  * notify_email opt-out; a PostgreSQL restart is survived; SIGTERM exits 0;
- * the runner's metrics appear in GET /metrics; the webhook API's rules.
+ * the runner's metrics appear in GET /metrics (the metrics listener); the webhook API's rules.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -678,7 +678,7 @@ Test(webhooks, rolled_back_write_sends_nothing)
 	cr_assert_not_null(getenv("TASKMAN_TEST_DATABASE_URL"));
 	c = PQconnectdb(getenv("TASKMAN_TEST_DATABASE_URL"));
 	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-	snprintf(sql, sizeof(sql), "BEGIN; SELECT taskman_set_user('%s', 'user'); "
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT taskman_set_user('%s', 'user', NULL::uuid); "
 	    "INSERT INTO tasks (owner_id, title) VALUES ('%s', 'rolled back'); ", me.id, me.id);
 	res = PQexec(c, sql);
 	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
@@ -783,17 +783,21 @@ Test(webhooks, survives_postgresql_restart)
 
 Test(webhooks, metrics_of_the_runner_in_get_metrics)
 {
-	char		 wid[40], secret[80], tid[40];
+	char		 wid[40], secret[80], tid[40], url[512];
 	struct resp	 r;
 
 	if (metrics_file() == NULL)
 		cr_skip_test("no STACK_METRICS_FILE in stack.env");
+	/* /metrics is served only by the loopback metrics listener */
+	cr_assert_not_null(getenv("TASKMAN_TEST_METRICS_URL"),
+	    "TASKMAN_TEST_METRICS_URL is not set");
+	snprintf(url, sizeof(url), "%s/metrics", getenv("TASKMAN_TEST_METRICS_URL"));
 	jobs_start(true);
 	webhook("/ok", "[\"task.created\"]", wid, secret);
 	task("counted", NULL, tid);
 	cr_assert(wait_rx("/ok", "task.created", 1, 20));
 	usleep(800 * 1000);	/* the gauges are refreshed after the queue drains */
-	cr_assert_eq(h_request("GET", "/metrics", NULL, 0, NULL, &r), 0);
+	cr_assert_eq(h_request("GET", url, NULL, 0, NULL, &r), 0);
 	cr_assert_eq(r.status, 200);
 	cr_expect(strstr(r.body, "taskman_webhook_deliveries_total{outcome=\"delivered\"} ") != NULL);
 	cr_expect(strstr(r.body, "taskman_webhook_deliveries_total{outcome=\"delivered\"} 0\n") == NULL);
@@ -971,10 +975,18 @@ Test(webhooks, api_rules_secret_once_and_isolation)
 	cr_expect_str_eq(n, "0");
 }
 
-Test(webhooks, app_role_cannot_read_secrets)
+Test(webhooks, app_role_cannot_read_secrets_or_write_outboxes)
 {
+	/* definer functions that write other users' outboxes (forged
+	 * deliveries or mails): only triggers and taskman_jobs may call them */
+	static const char *const calls[] = {
+		"SELECT taskman_events_fanout(gen_random_uuid(), NULL, 'task.created', '{}', NULL)",
+		"SELECT taskman_mail_enqueue(NULL, 'x@example.test', 'invitation', '{}')",
+		"SELECT taskman_event_may_see(gen_random_uuid(), gen_random_uuid(), NULL)",
+	};
 	PGconn		*c;
 	PGresult	*res;
+	const char	*state;
 
 	c = PQconnectdb(getenv("TASKMAN_TEST_DATABASE_URL"));
 	cr_assert_eq(PQstatus(c), CONNECTION_OK);
@@ -982,5 +994,12 @@ Test(webhooks, app_role_cannot_read_secrets)
 	cr_expect_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
 	cr_expect_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501");
 	PQclear(res);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		res = PQexec(c, calls[i]);
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		cr_expect_eq(PQresultStatus(res), PGRES_FATAL_ERROR, "%s", calls[i]);
+		cr_expect_str_eq(state != NULL ? state : "(none)", "42501", "%s", calls[i]);
+		PQclear(res);
+	}
 	PQfinish(c);
 }

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -152,4 +153,81 @@ Test(http, allow_string)
 
 	http_allow_string(HTTP_GET | HTTP_HEAD | HTTP_PATCH | HTTP_DELETE, s, sizeof(s));
 	cr_expect_str_eq(s, "GET, HEAD, PATCH, DELETE");
+}
+
+/* ------------------------------------------------------------------ */
+/* http_render: a response whose parts could not be built is a 500 problem */
+
+static struct req *
+req_answered(struct req *r, int status)
+{
+	static const char *const kv[] = { "REQUEST_METHOD=GET",
+	    "DOCUMENT_URI=/api/v1/tasks", "HTTP_X_REQUEST_ID=rid-7", NULL };
+
+	req_with(r, kv);
+	cr_assert_eq(http_parse_head(r, 1024), 0);
+	http_header(r, "ETag", "\"3\"");
+	http_json(r, status, json_object_new_object());
+	return r;
+}
+
+Test(http, render_ok_has_status_headers_and_body)
+{
+	struct req	 r;
+	struct http_out	 o;
+
+	req_answered(&r, 200);
+	cr_assert_eq(http_render(&r, &o), 0);
+	cr_expect(strncmp(o.head, "Status: 200 OK\r\n", 16) == 0, "%s", o.head);
+	cr_expect_not_null(strstr(o.head, "\r\nETag: \"3\"\r\n"));
+	cr_expect_not_null(strstr(o.head, "\r\nContent-Length: 2\r\n"));
+	cr_expect_eq(o.body_len, 2);
+	http_out_free(&o);
+	http_req_reset(&r);
+}
+
+/* the header block failed to grow: never the 2xx without them */
+Test(http, render_failed_headers_is_500_problem)
+{
+	struct req	 r;
+	struct http_out	 o;
+
+	req_answered(&r, 201);
+	r.out_headers.failed = true;
+	cr_assert_eq(http_render(&r, &o), -1);
+	cr_expect_eq(r.status, 500);
+	cr_expect(strncmp(o.head, "Status: 500 ", 12) == 0, "%s", o.head);
+	cr_expect_not_null(strstr(o.head, "Content-Type: application/problem+json\r\n"));
+	cr_expect_not_null(strstr(o.head, "\r\nX-Request-ID: rid-7\r\n"));
+	cr_expect_not_null(strstr(o.head, "\"status\":500"));
+	cr_expect_null(strstr(o.head, "ETag"));
+	cr_expect_null(o.body);
+	http_out_free(&o);
+	http_req_reset(&r);
+}
+
+/* a raw body that hit its ceiling: not sent cut short under a 200 */
+Test(http, render_failed_raw_body_is_500_problem)
+{
+	struct req	 r;
+	struct http_out	 o;
+	static const char *const kv[] = { "REQUEST_METHOD=GET",
+	    "DOCUMENT_URI=/api/v1/openapi.yaml", NULL };
+	char		 big[64];
+	const char	*cl;
+
+	memset(big, 'y', sizeof(big));
+	req_with(&r, kv);
+	cr_assert_eq(http_parse_head(&r, 1024), 0);
+	r.out_raw.max = 16;	/* forces the growth failure */
+	http_raw(&r, 200, "text/yaml", big, sizeof(big));
+	cr_assert(r.out_raw.failed);
+	cr_assert_eq(http_render(&r, &o), -1);
+	cr_expect(strncmp(o.head, "Status: 500 ", 12) == 0, "%s", o.head);
+	cl = strstr(o.head, "Content-Length: ");
+	cr_assert_not_null(cl);
+	cr_expect_eq(strtoul(cl + 16, NULL, 10),
+	    strlen(strstr(o.head, "\r\n\r\n") + 4), "Content-Length is the problem's length");
+	http_out_free(&o);
+	http_req_reset(&r);
 }

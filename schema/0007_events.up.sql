@@ -1,4 +1,4 @@
--- 0008_events.up.sql — webhooks, their delivery outbox, e-mail
+-- 0007_events.up.sql — webhooks, their delivery outbox, e-mail
 -- notifications and the triggers that write events (API.md section 9).
 --
 -- Design (docs/EVENTS.md has the long form):
@@ -499,9 +499,17 @@ BEGIN
         SELECT x.* FROM (SELECT DISTINCT w.owner_id FROM webhooks w
                           WHERE w.active AND w.events && ARRAY['task.due_soon', '*']) o
         CROSS JOIN LATERAL (
+            -- Through the scopes (0005's indexes lead with tasks.scope; no
+            -- index starts with owner_id any more): the owner's personal
+            -- tasks and their projects' (tasks_project_fk: a task's
+            -- project is its owner's).  TEAMS HOOK: members' scopes.
             SELECT k.* FROM tasks k
-             WHERE k.owner_id = o.owner_id AND k.due_at > now()
-               AND k.due_at <= now() + interval '24 hours'
+             WHERE k.scope = ANY (array_prepend(o.owner_id,
+                       ARRAY(SELECT p.id FROM projects p WHERE p.owner_id = o.owner_id)))
+               AND k.owner_id = o.owner_id
+               AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END) > now()
+               AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END)
+                   <= now() + interval '24 hours'
                AND k.status NOT IN ('done', 'dropped')) x
          WHERE NOT EXISTS (SELECT 1 FROM task_due_notices n
                             WHERE n.task_id = x.id AND n.due_at = x.due_at)
@@ -522,9 +530,13 @@ BEGIN
                                   ORDER BY k.due_at, k.id) AS tasks
               FROM users u
               CROSS JOIN LATERAL (
-                  SELECT k.id, k.title, k.due_at FROM tasks k
-                   WHERE k.owner_id = u.id AND k.due_at > now()
-                     AND k.due_at <= now() + interval '24 hours'
+                  SELECT k.id, k.title, k.due_at FROM tasks k   -- scopes as above
+                   WHERE k.scope = ANY (array_prepend(u.id,
+                             ARRAY(SELECT p.id FROM projects p WHERE p.owner_id = u.id)))
+                     AND k.owner_id = u.id
+                     AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END) > now()
+                     AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END)
+                         <= now() + interval '24 hours'
                      AND k.status NOT IN ('done', 'dropped')
                    ORDER BY k.due_at, k.id LIMIT 50) k
              WHERE u.notify_email AND NOT u.disabled AND u.email IS NOT NULL
@@ -602,6 +614,26 @@ CREATE POLICY tasks_jobs_select ON tasks FOR SELECT TO taskman_jobs USING (true)
 ------------------------------------------------------------------------------
 -- Privileges
 ------------------------------------------------------------------------------
+
+-- 0006 grants the workers' role users' columns one by one (never
+-- password_hash); the new column joins them (GET/PATCH /users/me).
+GRANT SELECT (notify_email) ON users TO taskman_app;
+
+-- As in 0006: definer functions are not for PUBLIC.  The triggers call
+-- them as their owner; taskman-jobs calls may_see before each delivery
+-- and (through taskman_jobs_schedule) the fan-out.  The runner's own
+-- functions are the runner's only.
+REVOKE ALL ON FUNCTION taskman_event_may_see(uuid, uuid, uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION taskman_events_fanout(uuid, uuid, text, json, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION taskman_mail_enqueue(uuid, text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION taskman_jobs_delivery_done(uuid, boolean, integer, text, integer, bigint, bigint)
+    FROM PUBLIC;
+REVOKE ALL ON FUNCTION taskman_jobs_schedule(boolean, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION taskman_event_may_see(uuid, uuid, uuid) TO taskman_jobs;
+GRANT EXECUTE ON FUNCTION taskman_events_fanout(uuid, uuid, text, json, jsonb) TO taskman_jobs;
+GRANT EXECUTE ON FUNCTION taskman_jobs_delivery_done(uuid, boolean, integer, text, integer, bigint, bigint)
+    TO taskman_jobs;
+GRANT EXECUTE ON FUNCTION taskman_jobs_schedule(boolean, integer) TO taskman_jobs;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhooks TO taskman_app;
 GRANT INSERT ON webhook_secrets TO taskman_app;              -- never SELECT

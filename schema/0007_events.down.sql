@@ -1,4 +1,4 @@
--- 0008_events.down.sql — removes everything 0008_events.up.sql created.
+-- 0007_events.down.sql — removes everything 0007_events.up.sql created.
 
 REVOKE ALL ON projects, tasks FROM taskman_jobs;
 REVOKE ALL (id, email, username, display_name, notify_email, disabled) ON users FROM taskman_jobs;

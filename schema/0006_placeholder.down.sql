@@ -1,5 +1,0 @@
--- 0006_placeholder.down.sql -- an empty stand-in for migration 0006, which
--- another branch adds; it keeps the events branch's versions 1..N without
--- gaps (taskmanctl requires that).  DELETE this pair when merging the real
--- 0006 (two files of one version are refused).
-SELECT 1;
