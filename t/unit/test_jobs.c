@@ -130,3 +130,117 @@ Test(jobs, addresses_and_from)
 	cr_expect(!mail_from_ok("x <a@b.c>\r\nBcc: e@f.g", a, sizeof(a)));
 	cr_expect(!mail_from_ok("x <a@b.c", a, sizeof(a)));
 }
+
+Test(jobs, more_refused_ranges_and_other_families)
+{
+	static const char *const refused[] = {
+		"fec0::1", "100::1", "::10.0.0.1", "64:ff9b::7f00:1", "198.18.0.1",
+		"203.0.113.9", "198.51.100.7", "192.0.0.8", NULL
+	};
+	static const char *const allowed[] = {
+		"100::1:0:0:0:1", "2001:db9::1", "64:ff9b::808:808", "fe00::1", NULL
+	};
+	struct sockaddr_in	s4;
+	struct sockaddr		un;
+
+	for (int i = 0; refused[i]; i++)
+		cr_expect(blocked(refused[i]), "%s should be refused", refused[i]);
+	for (int i = 0; allowed[i]; i++)
+		cr_expect(!blocked(allowed[i]), "%s should be allowed", allowed[i]);
+	/* a unix socket, and an IPv4 address too short to be one: never */
+	memset(&un, 0, sizeof(un));
+	un.sa_family = AF_UNIX;
+	cr_expect(deliver_addr_blocked(&un, sizeof(un)));
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	cr_expect(deliver_addr_blocked((struct sockaddr *)&s4, 2));
+}
+
+Test(jobs, digest_invitation_and_anonymous_assignment_mails)
+{
+	struct buf	 b;
+	json_object	*d = json_tokener_parse("{\"day\":\"2025-12-05\",\"tasks\":["
+	    "{\"id\":\"a\",\"title\":\"First\",\"due_at\":\"2025-12-06T08:00:00.000000Z\"},"
+	    "{\"id\":\"b\",\"title\":\"Second\\r\\nTo: x@y.z\",\"due_at\":\"2025-12-06T09:00:00.000000Z\"}]}");
+	json_object	*inv = json_tokener_parse("{\"project_name\":\"Apollo\","
+	    "\"accept_url\":\"https://app.example/i/abc\"}");
+	json_object	*as = json_tokener_parse("{\"task\":{\"id\":\"t9\",\"title\":\"Lonely\","
+	    "\"due_at\":\"2025-12-07T00:00:00.000000Z\"}}");
+	char		 title[400];
+	const char	*cut;
+	json_object	*lp;
+	const char	*s, *end;
+
+	buf_init(&b, 0);
+	cr_assert_eq(mail_compose("noreply@example.org", "bob@example.com", NULL, "digest", d,
+	    "m1", (time_t)1764978650, &b), 0);
+	s = buf_cstr(&b);
+	end = strstr(s, "\r\n\r\n");
+	cr_assert_not_null(end);
+	cr_expect(strstr(s, "Subject: Your tasks due within 24 hours\r\n") < end);
+	cr_expect(strstr(s, "From: noreply@example.org\r\n") < end);
+	cr_expect(strstr(end, "Hello,\r\n") != NULL, "no name: no space before the comma");
+	cr_expect(strstr(end, "- First\r\n  due 2025-12-06T08:00:00.000000Z\r\n") != NULL, "%s", end);
+	cr_expect(strstr(end, "- Second  To: x@y.z\r\n") != NULL, "%s", end);
+	buf_free(&b);
+
+	buf_init(&b, 0);
+	cr_assert_eq(mail_compose("taskman <noreply@example.org>", "carol@example.com", "Carol",
+	    "invitation", inv, "m2", 0, &b), 0);
+	s = buf_cstr(&b);
+	cr_expect(strstr(s, "Subject: You were invited to a project\r\n") != NULL);
+	cr_expect(strstr(s, "the project Apollo.\r\nAccept the invitation at "
+	    "https://app.example/i/abc\r\n") != NULL, "%s", s);
+	buf_free(&b);
+
+	buf_init(&b, 0);
+	cr_assert_eq(mail_compose("taskman <noreply@example.org>", "dan@example.com", "Dan",
+	    "assignment", as, "m3", 0, &b), 0);
+	s = buf_cstr(&b);
+	cr_expect(strstr(s, "you were assigned a task:\r\n\r\n  Lonely\r\n"
+	    "  due 2025-12-07T00:00:00.000000Z\r\n  id t9\r\n") != NULL, "%s", s);
+	buf_free(&b);
+
+	/* user text is cut at 300 bytes, on a UTF-8 boundary, with "..." */
+	memset(title, 'a', 299);
+	memcpy(title + 299, "\xc3\xa9", 2);	/* é straddles the cut */
+	memcpy(title + 301, "tail", 5);
+	lp = json_object_new_object();
+	json_object_object_add(lp, "project_name", json_object_new_string(title));
+	buf_init(&b, 0);
+	cr_assert_eq(mail_compose("noreply@example.org", "erin@example.com", "Erin",
+	    "invitation", lp, "m4", 0, &b), 0);
+	s = buf_cstr(&b);
+	cut = strstr(s, "the project ");
+	cr_assert_not_null(cut);
+	cut += strlen("the project ");
+	cr_expect(strncmp(cut + 299, "....\r\n", 6) == 0, "%.320s", cut);
+	cr_expect(strstr(s, "tail") == NULL);
+	buf_free(&b);
+
+	json_object_put(lp);
+	json_object_put(as);
+	json_object_put(inv);
+	json_object_put(d);
+}
+
+Test(jobs, more_addresses_and_from)
+{
+	char a[256], tiny[4];
+
+	cr_expect(!mail_addr_ok(NULL));
+	cr_expect(!mail_addr_ok("a@"));
+	cr_expect(!mail_addr_ok("@bc.d"));
+	cr_expect(!mail_addr_ok("ab@"));
+	cr_expect(!mail_addr_ok("a\xc3\xa9@b.c"), "non-ASCII");
+	cr_expect(!mail_addr_ok("a(b)@c.d"));
+	cr_expect(!mail_from_ok(NULL, a, sizeof(a)));
+	cr_expect(!mail_from_ok("", a, sizeof(a)));
+	cr_expect(!mail_from_ok("not an address", a, sizeof(a)));
+	cr_expect(!mail_from_ok("x > <a@b.c", a, sizeof(a)), "> before <");
+	cr_expect(!mail_from_ok("x <a@b.c> y", a, sizeof(a)), "text after >");
+	cr_expect(!mail_from_ok("x <a@b.cd>", tiny, sizeof(tiny)), "too long for the buffer");
+	cr_expect(!mail_from_ok("a@b.cd", tiny, sizeof(tiny)), "too long for the buffer");
+	cr_expect(!mail_from_ok("x <>", a, sizeof(a)));
+	cr_expect(!mail_from_ok("x\x7f <a@b.c>", a, sizeof(a)));
+}
