@@ -1182,3 +1182,320 @@ AS $$
                                           AND s.expires_at > now())) AS ok
                     OFFSET 0) AS c
 $$;
+
+------------------------------------------------------------------------------
+-- Events (0007) meet teams: the TEAMS HOOKs of 0007.  A project-scoped
+-- event goes to the webhooks of every member of the project (re-checked at
+-- delivery through taskman_event_may_see, so a removed member's webhook
+-- stops hearing about it); comments and memberships have events too;
+-- assignment and invitation mails.
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION taskman_event_may_see(p_user uuid, p_owner uuid, p_project uuid)
+    RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE WHEN p_project IS NULL THEN p_user = p_owner
+                ELSE EXISTS (SELECT 1 FROM public.project_members m
+                              WHERE m.project_id = p_project AND m.user_id = p_user) END
+$$;
+
+-- Whether anyone who would hear of a change of p_owner's resource in
+-- p_project has an active webhook (the triggers' cheap exit).
+CREATE FUNCTION taskman_events_wanted(p_owner uuid, p_project uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM public.webhooks w WHERE w.active AND w.owner_id = p_owner)
+        OR (p_project IS NOT NULL AND EXISTS (
+                SELECT 1 FROM public.project_members m JOIN public.webhooks w
+                    ON w.owner_id = m.user_id AND w.active
+                 WHERE m.project_id = p_project))
+$$;
+
+CREATE OR REPLACE FUNCTION taskman_events_fanout(p_owner uuid, p_project uuid, p_event text,
+                                      p_data json, p_changes jsonb)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_actor json;
+    v_n     integer;
+BEGIN
+    SELECT json_build_object('id', u.id, 'username', u.username) INTO v_actor
+      FROM public.users u
+     WHERE u.id = NULLIF(current_setting('taskman.user_id', true), '')::uuid;
+    WITH w AS (
+        SELECT w.id AS webhook_id, w.owner_id, gen_random_uuid() AS id
+          FROM public.webhooks w
+         WHERE w.active
+           -- the resource's owner, and every member of its project
+           AND (w.owner_id = p_owner
+                OR (p_project IS NOT NULL AND w.owner_id IN (
+                        SELECT m.user_id FROM public.project_members m
+                         WHERE m.project_id = p_project)))
+           AND (w.project_id IS NULL OR w.project_id = p_project)
+           AND w.events && ARRAY[p_event, '*']
+           AND public.taskman_event_may_see(w.owner_id, p_owner, p_project))
+    INSERT INTO public.webhook_deliveries
+           (id, webhook_id, owner_id, event, resource_owner_id, project_id, payload)
+    SELECT w.id, w.webhook_id, w.owner_id, p_event, p_owner, p_project,
+           json_build_object('id', w.id, 'event', p_event,
+                             'occurred_at', public.taskman_ts(now()),
+                             'actor', v_actor, 'data', p_data,
+                             'changes', coalesce(p_changes, '{}'::jsonb))::text
+      FROM w;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    IF v_n > 0 THEN
+        PERFORM pg_notify('taskman_jobs', 'webhook');
+    END IF;
+    RETURN v_n;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION taskman_tasks_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_owner   uuid := CASE WHEN TG_OP = 'DELETE' THEN OLD.owner_id ELSE NEW.owner_id END;
+    v_project uuid;
+    v_new     jsonb;
+    v_old     jsonb;
+BEGIN
+    -- The cheap exit: nobody who would hear of it has an active webhook.
+    IF NOT public.taskman_events_wanted(v_owner,
+            CASE WHEN TG_OP = 'DELETE' THEN OLD.project_id ELSE NEW.project_id END)
+       AND (TG_OP <> 'UPDATE' OR OLD.project_id IS NULL
+            OR NOT public.taskman_events_wanted(v_owner, OLD.project_id)) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM public.taskman_events_fanout(v_owner, NEW.project_id, 'task.created',
+                                             public.taskman_task_json(NEW), NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM public.taskman_events_fanout(v_owner, OLD.project_id, 'task.deleted',
+                                             public.taskman_task_json(OLD), NULL);
+    ELSE
+        v_new := public.taskman_task_json(NEW)::jsonb;
+        v_old := public.taskman_task_json(OLD)::jsonb;
+        IF v_new = v_old THEN
+            RETURN NULL;
+        END IF;
+        -- A task moved out of a project is announced to the old project too.
+        v_project := coalesce(NEW.project_id, OLD.project_id);
+        PERFORM public.taskman_events_fanout(v_owner, v_project, 'task.updated',
+                                             v_new::json, public.taskman_json_changes(v_old, v_new));
+        IF NEW.status IS DISTINCT FROM OLD.status THEN
+            PERFORM public.taskman_events_fanout(v_owner, v_project, 'task.status_changed',
+                v_new::json, jsonb_build_object('status', jsonb_build_array(OLD.status, NEW.status)));
+        END IF;
+        -- assignee_id arrives with teams; through jsonb this compiles and
+        -- runs with or without the column.
+        IF to_jsonb(NEW) -> 'assignee_id' IS DISTINCT FROM to_jsonb(OLD) -> 'assignee_id' THEN
+            PERFORM public.taskman_events_fanout(v_owner, v_project, 'task.assigned',
+                v_new::json, jsonb_build_object('assignee_id', jsonb_build_array(
+                    to_jsonb(OLD) -> 'assignee_id', to_jsonb(NEW) -> 'assignee_id')));
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION taskman_projects_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_owner uuid := CASE WHEN TG_OP = 'DELETE' THEN OLD.owner_id ELSE NEW.owner_id END;
+    v_new   jsonb;
+    v_old   jsonb;
+BEGIN
+    IF NOT public.taskman_events_wanted(v_owner,
+            CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.id END) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        -- The project is gone: its own webhooks go with it (ON DELETE
+        -- CASCADE); the owner's unscoped ones hear about it.
+        PERFORM public.taskman_events_fanout(v_owner, NULL, 'project.deleted',
+                                             public.taskman_project_json(OLD), NULL);
+    ELSE
+        v_new := public.taskman_project_json(NEW)::jsonb;
+        v_old := public.taskman_project_json(OLD)::jsonb;
+        IF v_new <> v_old THEN
+            PERFORM public.taskman_events_fanout(v_owner, NEW.id, 'project.updated',
+                                                 v_new::json, public.taskman_json_changes(v_old, v_new));
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION taskman_jobs_schedule(p_digest boolean, p_digest_hour integer)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_n   integer := 0;
+    v_k   integer;
+    v_day date := (now() AT TIME ZONE 'UTC')::date;
+    t     public.tasks%ROWTYPE;
+BEGIN
+    FOR t IN
+        SELECT x.* FROM (SELECT DISTINCT w.owner_id FROM webhooks w
+                          WHERE w.active AND w.events && ARRAY['task.due_soon', '*']) o
+        CROSS JOIN LATERAL (
+            -- Through the scopes (0005's indexes lead with tasks.scope): the
+            -- webhook owner's personal tasks and those of every project
+            -- they are a member of (0008); a task seen by several webhook
+            -- owners is announced once (task_due_notices), to all of them
+            -- (taskman_events_fanout).
+            SELECT k.* FROM tasks k
+             WHERE k.scope = ANY (array_prepend(o.owner_id,
+                       ARRAY(SELECT m.project_id FROM project_members m
+                              WHERE m.user_id = o.owner_id)))
+               AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END) > now()
+               AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END)
+                   <= now() + interval '24 hours'
+               AND k.status NOT IN ('done', 'dropped')) x
+         WHERE NOT EXISTS (SELECT 1 FROM task_due_notices n
+                            WHERE n.task_id = x.id AND n.due_at = x.due_at)
+    LOOP
+        INSERT INTO task_due_notices (task_id, due_at) VALUES (t.id, t.due_at)
+            ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS v_k = ROW_COUNT;
+        IF v_k > 0 THEN
+            v_n := v_n + taskman_events_fanout(t.owner_id, t.project_id, 'task.due_soon',
+                                               taskman_task_json(t), NULL);
+        END IF;
+    END LOOP;
+
+    IF p_digest AND extract(hour FROM now() AT TIME ZONE 'UTC') >= p_digest_hour THEN
+        WITH due AS (
+            SELECT u.id, json_agg(json_build_object('id', k.id, 'title', k.title,
+                                                    'due_at', taskman_ts(k.due_at))
+                                  ORDER BY k.due_at, k.id) AS tasks
+              FROM users u
+              CROSS JOIN LATERAL (
+                  -- "their" open tasks: assigned to them, or theirs and unassigned
+                  SELECT k.id, k.title, k.due_at FROM tasks k   -- scopes as above
+                   WHERE k.scope = ANY (array_prepend(u.id,
+                             ARRAY(SELECT m.project_id FROM project_members m
+                                    WHERE m.user_id = u.id)))
+                     AND (k.assignee_id = u.id OR (k.assignee_id IS NULL AND k.owner_id = u.id))
+                     AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END) > now()
+                     AND (CASE WHEN k.due_at IS NULL THEN 'infinity'::timestamptz ELSE k.due_at END)
+                         <= now() + interval '24 hours'
+                     AND k.status NOT IN ('done', 'dropped')
+                   ORDER BY k.due_at, k.id LIMIT 50) k
+             WHERE u.notify_email AND NOT u.disabled AND u.email IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM mail_digests g
+                                WHERE g.user_id = u.id AND g.day = v_day)
+             GROUP BY u.id),
+        g AS (INSERT INTO mail_digests (user_id, day) SELECT id, v_day FROM due
+              ON CONFLICT DO NOTHING RETURNING user_id)
+        INSERT INTO mail_outbox (user_id, kind, payload)
+        SELECT g.user_id, 'digest', jsonb_build_object('day', v_day, 'tasks', due.tasks)
+          FROM g JOIN due ON due.id = g.user_id;
+        GET DIAGNOSTICS v_k = ROW_COUNT;
+        v_n := v_n + v_k;
+    END IF;
+
+    DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries
+         WHERE status <> 'pending' AND created_at < now() - interval '30 days' LIMIT 1000);
+    DELETE FROM mail_outbox WHERE id IN (
+        SELECT id FROM mail_outbox
+         WHERE status <> 'pending' AND created_at < now() - interval '30 days' LIMIT 1000);
+    DELETE FROM task_due_notices WHERE due_at < now() - interval '2 days';
+    DELETE FROM mail_digests WHERE day < v_day - 7;
+    RETURN v_n;
+END
+$$;
+
+-- comment.created: to whoever hears of the task.
+CREATE FUNCTION taskman_comments_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    t public.tasks;
+BEGIN
+    SELECT * INTO t FROM public.tasks k WHERE k.id = NEW.task_id;
+    IF NOT FOUND OR NOT public.taskman_events_wanted(t.owner_id, t.project_id) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM public.taskman_events_fanout(t.owner_id, t.project_id, 'comment.created',
+                                         public.taskman_comment_json(NEW), NULL);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER comments_events AFTER INSERT ON comments
+    FOR EACH ROW EXECUTE FUNCTION taskman_comments_events();
+
+-- project.member_added / project.member_removed: to the project's members
+-- (a removed member's own webhooks no longer qualify).
+CREATE FUNCTION taskman_members_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    m       public.project_members := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    v_owner uuid;
+BEGIN
+    SELECT p.owner_id INTO v_owner FROM public.projects p WHERE p.id = m.project_id;
+    IF NOT FOUND OR m.user_id = v_owner
+       OR NOT public.taskman_events_wanted(v_owner, m.project_id) THEN
+        -- no listener, the project is being deleted, or it is the owner's
+        -- own membership, made with the project
+        RETURN NULL;
+    END IF;
+    PERFORM public.taskman_events_fanout(v_owner, m.project_id,
+        CASE TG_OP WHEN 'DELETE' THEN 'project.member_removed' ELSE 'project.member_added' END,
+        public.taskman_member_json(m, false), NULL);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER project_members_events AFTER INSERT OR DELETE ON project_members
+    FOR EACH ROW EXECUTE FUNCTION taskman_members_events();
+
+-- Mail: "you were assigned a task" (0007's function, now that the column
+-- exists) and "you were invited" (to the account with that address or
+-- username, else to the e-mail address itself; a renewal mails again).
+CREATE TRIGGER tasks_assignment_mail AFTER INSERT OR UPDATE OF assignee_id ON tasks
+    FOR EACH ROW EXECUTE FUNCTION taskman_tasks_assignment_mail();
+
+CREATE FUNCTION taskman_invitations_mail() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    v_user uuid;
+    v_name text;
+BEGIN
+    SELECT u.id INTO v_user FROM public.users u
+     WHERE (NEW.email IS NOT NULL AND lower(u.email) = lower(NEW.email))
+        OR (NEW.username IS NOT NULL AND lower(u.username) = lower(NEW.username));
+    IF v_user IS NULL AND NEW.email IS NULL THEN
+        RETURN NULL;        -- a username nobody has: nowhere to write to
+    END IF;
+    SELECT p.name INTO v_name FROM public.projects p WHERE p.id = NEW.project_id;
+    PERFORM public.taskman_mail_enqueue(v_user, CASE WHEN v_user IS NULL THEN NEW.email END,
+        'invitation', jsonb_build_object('project_name', v_name, 'invitation_id', NEW.id,
+                                         'role', NEW.role));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER invitations_mail AFTER INSERT OR UPDATE OF expires_at ON invitations
+    FOR EACH ROW EXECUTE FUNCTION taskman_invitations_mail();
+
+-- taskman-jobs reads memberships (the schedule's scopes) and re-checks them
+-- through taskman_event_may_see at delivery.
+GRANT SELECT ON project_members TO taskman_jobs;
+CREATE POLICY project_members_jobs_select ON project_members FOR SELECT TO taskman_jobs
+    USING (true);
+REVOKE ALL ON FUNCTION taskman_events_wanted(uuid, uuid) FROM PUBLIC;

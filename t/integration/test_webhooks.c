@@ -1010,3 +1010,64 @@ Test(webhooks, app_role_cannot_read_secrets_or_write_outboxes)
 	}
 	PQfinish(c);
 }
+
+/*
+ * Teams (API.md sections 6 and 9): a member's webhook hears of changes in
+ * the shared project (and of comments and new members); once removed,
+ * nothing more -- also what was already queued is skipped at delivery.
+ */
+Test(webhooks, members_hear_of_the_project_until_removed)
+{
+	struct pu_user	 owner;
+	struct resp	 r;
+	char		 wid[40], secret[80], pid[40], tid[40], body[256], path[160], buf[64];
+	int		 i;
+
+	jobs_start(true);
+	pu_user_fresh(&owner, NULL);
+	pu_create(&owner, "/api/v1/projects", "{\"name\":\"Shared hooks\"}", pid);
+	pu_sql(buf, sizeof(buf), "INSERT INTO project_members (project_id, user_id, role) "
+	    "VALUES ('%s', '%s', 'editor')", pid, me.id);
+	/* the member's webhook, narrowed to the shared project */
+	snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d/team\",\"events\":[\"*\"],"
+	    "\"project_id\":\"%s\"}", rx.port, pid);
+	pu_call(&r, &me, "POST", "/api/v1/webhooks", body, NULL, NULL);
+	cr_assert_eq(r.status, 201, "a member may narrow a webhook to the project: %s", r.body);
+	snprintf(wid, sizeof(wid), "%s", pu_str(r.json, "id"));
+	snprintf(secret, sizeof(secret), "%s", pu_str(r.json, "secret"));
+	resp_free(&r);
+	/* the owner's task and a comment on it reach the member */
+	snprintf(body, sizeof(body), "{\"title\":\"owner's\",\"project_id\":\"%s\"}", pid);
+	pu_create(&owner, "/api/v1/tasks", body, tid);
+	snprintf(path, sizeof(path), "/api/v1/tasks/%s/comments", tid);
+	pu_call(&r, &owner, "POST", path, "{\"body\":\"hello team\"}", NULL, NULL);
+	cr_expect_eq(r.status, 201, "%s", r.body);
+	resp_free(&r);
+	cr_expect(wait_rx("/team", "task.created", 1, 20), "the member heard of the owner's task");
+	cr_expect(wait_rx("/team", "comment.created", 1, 20), "and of the comment");
+	/* removed: queue one more change while the runner is stopped, then remove */
+	jobs_stop(SIGTERM);
+	snprintf(path, sizeof(path), "/api/v1/tasks/%s", tid);
+	pu_call(&r, &owner, "PATCH", path, "{\"title\":\"queued before removal\"}", NULL, NULL);
+	cr_expect_eq(r.status, 200);
+	resp_free(&r);
+	pu_sql(buf, sizeof(buf), "DELETE FROM project_members WHERE project_id = '%s' "
+	    "AND user_id = '%s'", pid, me.id);
+	pu_call(&r, &owner, "PATCH", path, "{\"title\":\"after removal\"}", NULL, NULL);
+	resp_free(&r);
+	jobs_start(true);
+	for (i = 0; i < 100; i++) {
+		pu_sql(buf, sizeof(buf), "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = "
+		    "'%s' AND status = 'pending'", wid);
+		if (strcmp(buf, "0") == 0)
+			break;
+		usleep(100000);
+	}
+	usleep(500 * 1000);
+	cr_expect_eq(rx_count("/team", "task.updated", false), 0,
+	    "a removed member's webhook heard of the project");
+	cr_expect_eq(pu_sql_long("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = '%s' "
+	    "AND event = 'task.updated' AND status = 'skipped'", wid), 1,
+	    "the delivery queued before the removal is skipped at delivery");
+	check_signature(&rx.hits[0], secret);
+}
