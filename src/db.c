@@ -12,7 +12,7 @@
 
 static const char *const db_status_names[] = {
 	"ok", "not_found", "conflict", "fk_violation", "invalid", "retry",
-	"timeout", "unavailable", "unauthenticated", "error"
+	"timeout", "unavailable", "unauthenticated", "forbidden", "error"
 };
 
 const char *
@@ -39,6 +39,13 @@ db_status_from_sqlstate(const char *ss)
 		return DB_TIMEOUT;
 	if (strcmp(ss, "28000") == 0)
 		return DB_UNAUTHENTICATED;
+	/*
+	 * A policy refused a row (or a missing GRANT: a bug, but refusing is
+	 * right either way).  The worker's own checks answer first; this is
+	 * what is left when one of them has a hole.
+	 */
+	if (strcmp(ss, "42501") == 0)
+		return DB_FORBIDDEN;
 	/* connection exceptions, admin/crash shutdown, cannot connect now */
 	if (strncmp(ss, "08", 2) == 0 || strncmp(ss, "57P0", 4) == 0 ||
 	    strcmp(ss, "53300") == 0)

@@ -26,6 +26,7 @@ enum db_status {
 	DB_TIMEOUT,		/* 57014 statement timeout */
 	DB_UNAVAILABLE,		/* no connection, or it broke */
 	DB_UNAUTHENTICATED,	/* 28000: the user is gone, disabled or changed role */
+	DB_FORBIDDEN,		/* 42501 from a row-level security policy: the second lock */
 	DB_ERROR		/* anything else: a bug; logged, 500 */
 };
 

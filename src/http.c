@@ -416,6 +416,18 @@ http_problem_errors(struct req *r, int status, const char *detail,
 }
 
 int
+http_problem_field(struct req *r, int status, const char *field,
+    const char *message)
+{
+	json_object	*errs = json_object_new_array();
+	char		 detail[256];
+
+	json_error_add(errs, field, message);
+	snprintf(detail, sizeof(detail), "%s %s", field, message);
+	return http_problem_errors(r, status, detail, errs);
+}
+
+int
 http_db_problem(struct req *r, enum db_status s)
 {
 	switch (s) {
@@ -431,6 +443,8 @@ http_db_problem(struct req *r, enum db_status s)
 		return http_problem(r, 422, "a value breaks a rule of the data model");
 	case DB_UNAUTHENTICATED:
 		return http_problem(r, 401, "the token no longer matches an enabled user");
+	case DB_FORBIDDEN:
+		return http_problem(r, 403, "your role does not allow that");
 	case DB_TIMEOUT:
 		return http_problem(r, 503, "the database did not answer in time; nothing was changed");
 	case DB_RETRY:

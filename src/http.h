@@ -117,6 +117,9 @@ int	 http_problem_type(struct req *r, int status, const char *slug,
 /* 422 (or another status) with errors[] (taken over). */
 int	 http_problem_errors(struct req *r, int status, const char *detail,
 	    json_object *errors);
+/* status with errors[] naming one field; detail "<field> <message>". */
+int	 http_problem_field(struct req *r, int status, const char *field,
+	    const char *message);
 /* Maps a db_status to the contract's problem (404 for DB_NOT_FOUND...). */
 int	 http_db_problem(struct req *r, enum db_status s);
 /* The authenticated caller as the database user of r's statements (with its session). */

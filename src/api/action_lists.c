@@ -2,8 +2,8 @@
  * Action lists (API.md section 3): CRUD and the list with its project_id,
  * sprint_id and status filters and sorts.
  *
- * References follow the task rules: project_id and sprint_id are the
- * caller's or null, a sprint implies its project (the composite key
+ * References follow the task rules: project_id and sprint_id are in
+ * projects where the caller is an editor (a viewer gets 403) or null, a sprint implies its project (the composite key
  * action_lists_sprint_fk), an explicit project_id that disagrees with the
  * sprint is 422 on sprint_id.  Items are stored normalised
  * ({text, done, task_id}, task_id lower-case or null); their task_ids are
@@ -22,16 +22,21 @@
 #include "app.h"
 #include "json.h"
 
+/* Visible to caller $2: a list's scope is its project, or its owner. */
+#define VIS_A "coalesce(a.project_id, a.owner_id) = ANY (taskman_scopes_of($2, 'viewer'))"
+
 static const struct db_stmt st_get = { "action_lists_get",
 	"SELECT taskman_action_list_json(a), a.version FROM action_lists a "
-	"WHERE a.id = $1 AND a.owner_id = $2", 2, DB_ROW };
+	"WHERE a.id = $1 AND coalesce(a.project_id, a.owner_id) "
+	"  = ANY (taskman_scopes_of($2, 'viewer'))", 2, DB_ROW };
 
-/* The 0-based indexes of items whose task_id is not one of owner $OWNER's tasks. */
+/* The 0-based indexes of items whose task_id is not a task user $OWNER sees. */
 #define BAD_ITEMS(ITEMS, OWNER) \
 	"bad AS (SELECT coalesce(array_agg(e.ord - 1 ORDER BY e.ord), '{}') AS idx " \
 	"  FROM jsonb_array_elements(" ITEMS "::jsonb) WITH ORDINALITY AS e(item, ord) " \
 	"  WHERE jsonb_typeof(e.item -> 'task_id') = 'string' AND NOT EXISTS (SELECT 1 " \
-	"    FROM tasks t WHERE t.id = (e.item ->> 'task_id')::uuid AND t.owner_id = " OWNER ")) "
+	"    FROM tasks t WHERE t.id = (e.item ->> 'task_id')::uuid " \
+	"    AND t.scope = ANY (taskman_scopes_of(" OWNER ", 'viewer')))) "
 
 /*
  * $1 owner, $2 title, $3 description, $4 status, $5 project, $6 sprint,
@@ -41,18 +46,22 @@ static const struct db_stmt st_get = { "action_lists_get",
  */
 static const struct db_stmt st_create = { "action_lists_create",
 	"WITH " BAD_ITEMS("$7", "$1") ", "
+	"r AS (SELECT taskman_role_in($1, coalesce($5::uuid, (SELECT s.project_id "
+	"  FROM sprints s WHERE s.id = $6::uuid), $1)) AS role), "
 	"a AS (INSERT INTO action_lists (owner_id, title, description, status, project_id, "
 	"  sprint_id, items) "
 	"  SELECT $1, $2, $3, coalesce($4::text, 'active'), "
 	"    coalesce($5::uuid, (SELECT s.project_id FROM sprints s "
-	"      WHERE s.id = $6::uuid AND s.owner_id = $1)), $6::uuid, $7::jsonb "
-	"  FROM bad WHERE cardinality(bad.idx) = 0 RETURNING *), "
+	"      WHERE s.id = $6::uuid)), $6::uuid, $7::jsonb "
+	"  FROM bad, r WHERE cardinality(bad.idx) = 0 AND taskman_role_rank(r.role) >= 2 "
+	"  RETURNING *), "
 	"j AS (SELECT taskman_action_list_json(a)::text AS body, a.id, a.version FROM a), "
 	"k AS (INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash, "
 	"  response_status, response_body, location) "
 	"  SELECT $1, $8, 'POST', $9, $10::bytea, 201, j.body, '/api/v1/action-lists/' || j.id "
 	"  FROM j WHERE $8::text IS NOT NULL) "
-	"SELECT bad.idx::text, j.body, j.id, j.version FROM bad LEFT JOIN j ON true", 10, 0 };
+	"SELECT bad.idx::text, j.body, j.id, j.version, r.role "
+	"FROM bad CROSS JOIN r LEFT JOIN j ON true", 10, 0 };
 
 /*
  * $1 id, $2 owner, $3 title, $4/$5 set/description, $6 status, $7/$8
@@ -61,36 +70,48 @@ static const struct db_stmt st_create = { "action_lists_create",
  * and sprint as for tasks: a sprint sets the project to its own (unless
  * project_id is sent too), a new project drops a sprint of another
  * project, sprint_id null keeps the project.  Columns: current version,
- * bad item indexes, json, version.
+ * bad item indexes, json, version, whether the caller may write here, and
+ * the caller's role in the project named by project_id ('-': none).
  */
 static const struct db_stmt st_update = { "action_lists_update",
-	"WITH cur AS (SELECT version FROM action_lists WHERE id = $1 AND owner_id = $2), "
+	"WITH cur AS (SELECT version, taskman_role_rank(taskman_role_in($2, "
+	"  coalesce(project_id, owner_id))) >= 2 AS ok, "
+	"  CASE WHEN $7::boolean AND $8::uuid IS NOT NULL "
+	"    THEN coalesce(taskman_role_in($2, $8::uuid), '-') END AS dest "
+	"  FROM action_lists a WHERE id = $1 AND " VIS_A "), "
 	BAD_ITEMS("$11", "$2") ", "
 	"u AS (UPDATE action_lists SET title = coalesce($3::text, title), "
 	"  description = CASE WHEN $4::boolean THEN $5::text ELSE description END, "
 	"  status = coalesce($6::text, status), "
 	"  project_id = CASE WHEN $7::boolean THEN $8::uuid "
 	"    WHEN $9::boolean AND $10::uuid IS NOT NULL THEN (SELECT s.project_id "
-	"      FROM sprints s WHERE s.id = $10::uuid AND s.owner_id = $2) "
+	"      FROM sprints s WHERE s.id = $10::uuid) "
 	"    ELSE project_id END, "
 	"  sprint_id = CASE WHEN $9::boolean THEN $10::uuid "
 	"    WHEN $7::boolean AND $8::uuid IS DISTINCT FROM project_id THEN NULL "
 	"    ELSE sprint_id END, "
 	"  items = coalesce($11::jsonb, items), "
 	"  updated_at = now(), version = version + 1 "
-	"  WHERE id = $1 AND owner_id = $2 "
+	"  WHERE id = $1 AND coalesce(project_id, owner_id) "
+	"    = ANY (taskman_scopes_of($2, 'editor')) "
 	"  AND ($12::integer[] IS NULL OR version = ANY ($12::integer[])) "
 	"  AND ($13::integer IS NULL OR version = $13::integer) "
+	"  AND (NOT $7::boolean OR $8::uuid IS NULL "
+	"    OR taskman_role_rank(taskman_role_in($2, $8::uuid)) >= 2) "
 	"  AND (SELECT cardinality(bad.idx) FROM bad) = 0 RETURNING *) "
-	"SELECT cur.version, bad.idx::text, taskman_action_list_json(u), u.version "
+	"SELECT cur.version, bad.idx::text, taskman_action_list_json(u), u.version, cur.ok, "
+	"  cur.dest "
 	"FROM cur CROSS JOIN bad LEFT JOIN u ON true", 13, DB_ROW };
 
 /* $1 id, $2 owner, $3 If-Match versions */
 static const struct db_stmt st_delete = { "action_lists_delete",
-	"WITH cur AS (SELECT version FROM action_lists WHERE id = $1 AND owner_id = $2), "
-	"d AS (DELETE FROM action_lists WHERE id = $1 AND owner_id = $2 "
+	"WITH cur AS (SELECT version, taskman_role_rank(taskman_role_in($2, "
+	"  coalesce(project_id, owner_id))) >= 2 AS ok FROM action_lists a "
+	"  WHERE id = $1 AND " VIS_A "), "
+	"d AS (DELETE FROM action_lists WHERE id = $1 AND coalesce(project_id, owner_id) "
+	"    = ANY (taskman_scopes_of($2, 'editor')) "
 	"  AND ($3::integer[] IS NULL OR version = ANY ($3::integer[])) RETURNING id) "
-	"SELECT cur.version, EXISTS (SELECT 1 FROM d) FROM cur", 3, DB_ROW };
+	"SELECT cur.version, EXISTS (SELECT 1 FROM d), cur.ok FROM cur", 3, DB_ROW };
 
 /*
  * The list, one statement per sort: $1 owner, $2 statuses, $3 project,
@@ -98,14 +119,16 @@ static const struct db_stmt st_delete = { "action_lists_delete",
  * plan_list_run; see projects.c).
  */
 #define ALISTS_FILTER(a) \
-	a ".owner_id = $1 AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[])) " \
+	"coalesce(" a ".project_id, " a ".owner_id) = ANY (taskman_scopes_of($1, 'viewer')) " \
+	"AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[])) " \
 	"AND ($3::uuid IS NULL OR " a ".project_id = $3::uuid) " \
 	"AND ($4::uuid IS NULL OR " a ".sprint_id = $4::uuid)"
 #define ALISTS_LIST(NAME, COL, KEY, CAST, CMP, DIR) { NAME, \
 	"WITH pg AS (SELECT a AS r, a.id, " KEY " AS k, " COL " AS o FROM action_lists a " \
 	"  WHERE " ALISTS_FILTER("a") " AND ($8::uuid IS NULL OR (" COL ", a.id) " CMP \
 	"  (coalesce($7::" CAST ", (SELECT " COL " FROM action_lists a " \
-	"    WHERE a.id = $8::uuid AND a.owner_id = $1)), $8::uuid)) " \
+	"    WHERE a.id = $8::uuid AND coalesce(a.project_id, a.owner_id) " \
+	"    = ANY (taskman_scopes_of($1, 'viewer')))), $8::uuid)) " \
 	"  ORDER BY " COL " " DIR ", a.id " DIR " LIMIT $5 OFFSET $6) " \
 	"SELECT c.n, taskman_action_list_json(pg.r), pg.k, pg.id " \
 	"FROM (SELECT count(*) AS n FROM action_lists q WHERE " ALISTS_FILTER("q") ") c " \
@@ -296,10 +319,14 @@ action_lists_create(struct req *r)
 	v[6] = items ? items : "[]";
 	if ((st = plan_create_exec(r, &st_create, v, &ix, cfields, &res)) != 0)
 		goto out;
-	if (PQgetisnull(res, 0, 2))
-		st = bad_items(r, PQgetvalue(res, 0, 0));
-	else
+	if (!PQgetisnull(res, 0, 2))
 		st = plan_created(r, res, 1, "/api/v1/action-lists/");
+	else if (strcmp(PQgetvalue(res, 0, 0), "{}") != 0)
+		st = bad_items(r, PQgetvalue(res, 0, 0));
+	else if (PQgetisnull(res, 0, 4))
+		st = http_problem_field(r, 422, "project_id", "is not one of your projects");
+	else
+		st = plan_forbidden(r);
 out:
 	PQclear(res);
 	free(items);
@@ -337,6 +364,12 @@ action_lists_patch(struct req *r)
 	cur = atol(PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 3))
 		st = plan_respond(r, res, 2);
+	else if (!plan_allowed(res, 4))
+		st = plan_forbidden(r);
+	else if (plan_pre_matches(&pre, cur) && strcmp(PQgetvalue(res, 0, 5), "-") == 0)
+		st = http_problem_field(r, 422, "project_id", "is not one of your projects");
+	else if (plan_pre_matches(&pre, cur) && strcmp(PQgetvalue(res, 0, 5), "viewer") == 0)
+		st = plan_forbidden(r);
 	else if (plan_pre_matches(&pre, cur) && strcmp(PQgetvalue(res, 0, 1), "{}") != 0)
 		st = bad_items(r, PQgetvalue(res, 0, 1));
 	else

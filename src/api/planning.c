@@ -569,6 +569,26 @@ plan_created(struct req *r, PGresult *res, int col, const char *location)
 }
 
 int
+plan_create_scoped(struct req *r, const struct db_stmt *stmt, const char **v,
+    struct idem *ix, const char *location, const struct plan_cfield *cfields,
+    const char *field)
+{
+	PGresult	*res = NULL;
+	int		 st;
+
+	if ((st = plan_create_exec(r, stmt, v, ix, cfields, &res)) != 0)
+		return st;
+	if (PQgetisnull(res, 0, 0))
+		st = http_problem_field(r, 422, field, "is not one of your projects");
+	else if (PQgetisnull(res, 0, 1))
+		st = plan_forbidden(r);
+	else
+		st = plan_created(r, res, 1, location);
+	PQclear(res);
+	return st;
+}
+
+int
 plan_create(struct req *r, const struct db_stmt *stmt, const char **v,
     struct idem *ix, const char *location, const struct plan_cfield *cfields)
 {
@@ -605,12 +625,26 @@ plan_patch(struct req *r, const struct db_stmt *stmt, const char **v,
 
 	if ((st = plan_patch_exec(r, stmt, v, &pre, cfields, &res)) != 0)
 		return st;
-	if (PQgetisnull(res, 0, 2))
+	if (PQgetisnull(res, 0, 2) && !plan_allowed(res, 3))
+		st = plan_forbidden(r);
+	else if (PQgetisnull(res, 0, 2))
 		st = plan_not_written(r, &pre, atol(PQgetvalue(res, 0, 0)));
 	else
 		st = plan_respond(r, res, 1);
 	PQclear(res);
 	return st;
+}
+
+bool
+plan_allowed(PGresult *res, int col)
+{
+	return col >= PQnfields(res) || strcmp(PQgetvalue(res, 0, col), "t") == 0;
+}
+
+int
+plan_forbidden(struct req *r)
+{
+	return http_problem(r, 403, "your role in this project does not allow that");
 }
 
 int
@@ -630,6 +664,8 @@ plan_delete(struct req *r, const struct db_stmt *stmt)
 		return http_db_problem(r, s);
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
 		st = http_no_content(r, 204);
+	else if (!plan_allowed(res, 2))
+		st = plan_forbidden(r);
 	else
 		st = plan_not_written(r, &pre, atol(PQgetvalue(res, 0, 0)));
 	PQclear(res);

@@ -170,7 +170,7 @@ int	plan_list_run(struct req *r, const struct plan_list *l,
  */
 
 /*
- * GET: runs stmt with $1 id (r->params[0]) and $2 owner (r->user.id); its
+ * GET: runs stmt with $1 id (r->params[0]) and $2 caller (r->user.id); its
  * row is (resource json, version).  200 with ETag (plan_respond()), 304
  * with ETag when If-None-Match names the version, or the database's
  * problem (404).
@@ -199,6 +199,28 @@ int	plan_create(struct req *r, const struct db_stmt *stmt, const char **v,
 	    const struct plan_cfield *cfields);
 
 /*
+ * Shared projects (API.md section 6): a resource the caller can see but
+ * whose project role does not allow the write is a 403, not a 404.  The
+ * write statements of a resource return, after their usual columns,
+ * whether the caller's role allows it ("t"/"f", from taskman_role_in());
+ * plan_allowed() reads that column (true when res has no such column).
+ */
+bool	plan_allowed(PGresult *res, int col);
+/* 403 "your role in this project does not allow that". */
+int	plan_forbidden(struct req *r);
+
+/*
+ * POST of a resource that lands in a project: like plan_create(), for a
+ * statement whose row is (the caller's role where the resource lands,
+ * body, id, version), the last three NULL when nothing was inserted.
+ * Role NULL (not a project the caller sees): 422 on field; body NULL
+ * (a viewer): 403.
+ */
+int	plan_create_scoped(struct req *r, const struct db_stmt *stmt,
+	    const char **v, struct idem *ix, const char *location,
+	    const struct plan_cfield *cfields, const char *field);
+
+/*
  * PATCH: reads the preconditions into *pre and runs the update statement
  * stmt, whose last two parameters are set here from them: the If-Match
  * versions and the body's version.  Returns 0 with *res set (the caller
@@ -216,17 +238,17 @@ int	plan_patch_exec(struct req *r, const struct db_stmt *stmt,
 int	plan_respond(struct req *r, PGresult *res, int col);
 /*
  * plan_patch_exec(), whose row is (version before, resource json, version
- * after), the last two NULL when no row was written: then
- * plan_not_written(), else plan_respond().
+ * after, allowed), json and version after NULL when no row was written:
+ * then 403 unless allowed, else plan_not_written(), else plan_respond().
  */
 int	plan_patch(struct req *r, const struct db_stmt *stmt, const char **v,
 	    const struct plan_cfield *cfields);
 
 /*
  * DELETE: reads the preconditions (If-Match only: a DELETE has no body)
- * and runs stmt with $1 id, $2 owner, $3 the If-Match versions; its row is
- * (version before, whether it was deleted).  204, plan_not_written(), or
- * the database's problem (404).
+ * and runs stmt with $1 id, $2 caller, $3 the If-Match versions; its row is
+ * (version before, whether it was deleted, allowed).  204, 403 unless
+ * allowed, plan_not_written(), or the database's problem (404).
  */
 int	plan_delete(struct req *r, const struct db_stmt *stmt);
 

@@ -2,10 +2,15 @@
  * Projects (API.md section 3): CRUD, the list with its status filter and
  * sorts, and GET /api/v1/projects/{id}/metrics.
  *
- * Deleting a project is one DELETE: the projects_detach trigger (0001)
- * first detaches its tasks and action lists (project_id, sprint_id := NULL,
- * version + 1), then the sprints_project_fk cascade deletes its sprints --
- * all in the statement's transaction.
+ * Deleting a project is one DELETE: the projects_detach trigger (0001,
+ * 0008) first detaches its tasks and action lists into their owners'
+ * personal scopes (project_id, sprint_id := NULL, version + 1), then the
+ * sprints_project_fk cascade deletes its sprints -- all in the
+ * statement's transaction.
+ *
+ * Shared projects (API.md section 6): every statement names the caller's
+ * visible projects (taskman_scopes_of) itself, RLS being the second lock;
+ * members read, managers change and delete (403 for other members).
  */
 #include <stdlib.h>
 
@@ -17,7 +22,7 @@
 
 static const struct db_stmt st_get = { "projects_get",
 	"SELECT taskman_project_json(p), p.version FROM projects p "
-	"WHERE p.id = $1 AND p.owner_id = $2", 2, DB_ROW };
+	"WHERE p.id = $1 AND p.id = ANY (taskman_scopes_of($2, 'viewer'))", 2, DB_ROW };
 
 /*
  * $1 owner, $2 name, $3 description, $4 status, $5 start, $6 target,
@@ -42,28 +47,32 @@ static const struct db_stmt st_create = { "projects_create",
  * from a failed precondition.
  */
 static const struct db_stmt st_update = { "projects_update",
-	"WITH cur AS (SELECT version FROM projects WHERE id = $1 AND owner_id = $2), "
+	"WITH cur AS (SELECT version, taskman_role_in($2, id) = 'manager' AS ok FROM projects "
+	"  WHERE id = $1 AND id = ANY (taskman_scopes_of($2, 'viewer'))), "
 	"u AS (UPDATE projects SET name = coalesce($3::text, name), "
 	"  description = CASE WHEN $4::boolean THEN $5::text ELSE description END, "
 	"  status = coalesce($6::text, status), "
 	"  start_date = CASE WHEN $7::boolean THEN $8::date ELSE start_date END, "
 	"  target_end_date = CASE WHEN $9::boolean THEN $10::date ELSE target_end_date END, "
 	"  updated_at = now(), version = version + 1 "
-	"  WHERE id = $1 AND owner_id = $2 "
+	"  WHERE id = $1 AND id = ANY (taskman_scopes_of($2, 'manager')) "
 	"  AND ($11::integer[] IS NULL OR version = ANY ($11::integer[])) "
 	"  AND ($12::integer IS NULL OR version = $12::integer) RETURNING *) "
-	"SELECT cur.version, taskman_project_json(u), u.version FROM cur LEFT JOIN u ON true",
+	"SELECT cur.version, taskman_project_json(u), u.version, cur.ok "
+	"FROM cur LEFT JOIN u ON true",
 	12, DB_ROW };
 
 /* $1 id, $2 owner, $3 If-Match versions */
 static const struct db_stmt st_delete = { "projects_delete",
-	"WITH cur AS (SELECT version FROM projects WHERE id = $1 AND owner_id = $2), "
-	"d AS (DELETE FROM projects WHERE id = $1 AND owner_id = $2 "
+	"WITH cur AS (SELECT version, taskman_role_in($2, id) = 'manager' AS ok FROM projects "
+	"  WHERE id = $1 AND id = ANY (taskman_scopes_of($2, 'viewer'))), "
+	"d AS (DELETE FROM projects WHERE id = $1 AND id = ANY (taskman_scopes_of($2, 'manager')) "
 	"  AND ($3::integer[] IS NULL OR version = ANY ($3::integer[])) RETURNING id) "
-	"SELECT cur.version, EXISTS (SELECT 1 FROM d) FROM cur", 3, DB_ROW };
+	"SELECT cur.version, EXISTS (SELECT 1 FROM d), cur.ok FROM cur", 3, DB_ROW };
 
 /*
- * One query, one index range (tasks_owner_project_idx): counts by status,
+ * One query, one index range (tasks_scope_created_idx, index only: a
+ * project's scope is its id, whoever's tasks they are): counts by status,
  * percentages rounded half away from zero (numeric round), health on the
  * exact counts: red if blocked > 20 %, yellow if blocked > 10 % or
  * done < 30 %, else green; no tasks: green.
@@ -85,9 +94,9 @@ static const struct db_stmt st_metrics = { "projects_metrics",
 	"  count(*) FILTER (WHERE t.status = 'review') AS n_review, "
 	"  count(*) FILTER (WHERE t.status = 'done') AS n_done, "
 	"  count(*) FILTER (WHERE t.status = 'dropped') AS n_dropped "
-	"  FROM projects p LEFT JOIN tasks t ON t.scope = p.id AND t.owner_id = p.owner_id "
-	"  AND t.project_id = p.id "
-	"  WHERE p.id = $1 AND p.owner_id = $2 GROUP BY p.id) m", 2, DB_ROW };
+	"  FROM projects p LEFT JOIN tasks t ON t.scope = p.id "
+	"  WHERE p.id = $1 AND p.id = ANY (taskman_scopes_of($2, 'viewer')) GROUP BY p.id) m",
+	2, DB_ROW };
 
 /*
  * The list, one statement per sort (so each can use its index): $1 owner,
@@ -97,12 +106,13 @@ static const struct db_stmt st_metrics = { "projects_metrics",
  * without a key (a long name) takes the key from the row it names.
  */
 #define PROJECTS_FILTER(a) \
-	a ".owner_id = $1 AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[]))"
+	a ".id = ANY (taskman_scopes_of($1, 'viewer')) " \
+	"AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[]))"
 #define PROJECTS_LIST(NAME, COL, KEY, CAST, CMP, DIR) { NAME, \
 	"WITH pg AS (SELECT p AS r, p.id, " KEY " AS k, " COL " AS o FROM projects p " \
 	"  WHERE " PROJECTS_FILTER("p") " AND ($6::uuid IS NULL OR (" COL ", p.id) " CMP \
 	"  (coalesce($5::" CAST ", (SELECT " COL " FROM projects p " \
-	"    WHERE p.id = $6::uuid AND p.owner_id = $1)), $6::uuid)) " \
+	"    WHERE p.id = $6::uuid AND p.id = ANY (taskman_scopes_of($1, 'viewer')))), $6::uuid)) " \
 	"  ORDER BY " COL " " DIR ", p.id " DIR " LIMIT $3 OFFSET $4) " \
 	"SELECT c.n, taskman_project_json(pg.r), pg.k, pg.id " \
 	"FROM (SELECT count(*) AS n FROM projects q WHERE " PROJECTS_FILTER("q") ") c " \

@@ -2,9 +2,10 @@
  * Sprints (API.md section 3): CRUD, the list with its project_id and
  * status filters and sorts, and GET /api/v1/sprints/{id}/burndown.
  *
- * project_id is required on create and must be the caller's project: the
- * composite key sprints_project_fk (project_id, owner_id) enforces it and
- * its violation becomes 422 on project_id.  It cannot change afterwards
+ * project_id is required on create and must be a project where the
+ * caller is an editor (a viewer gets 403, anyone else 422 on project_id;
+ * the sprints_insert policy backs it up).  Members read a project's
+ * sprints, editors write them, whoever created them.  It cannot change afterwards
  * (422 on project_id in a PATCH): a sprint never moves between projects.
  * Deleting a sprint detaches its tasks and action lists (sprints_detach
  * trigger, 0001: sprint_id := NULL, version + 1) in the same statement.
@@ -20,23 +21,24 @@
 
 static const struct db_stmt st_get = { "sprints_get",
 	"SELECT taskman_sprint_json(s), s.version FROM sprints s "
-	"WHERE s.id = $1 AND s.owner_id = $2", 2, DB_ROW };
+	"WHERE s.id = $1 AND s.project_id = ANY (taskman_scopes_of($2, 'viewer'))", 2, DB_ROW };
 
 /*
  * $1 owner, $2 project, $3 name, $4 goal, $5 status, $6 cadence, $7 start,
  * $8 end, $9 velocity, $10-$12 idem (bound by plan_create)
  */
 static const struct db_stmt st_create = { "sprints_create",
-	"WITH s AS (INSERT INTO sprints (owner_id, project_id, name, goal, status, cadence, "
+	"WITH r AS (SELECT taskman_role_in($1, $2::uuid) AS role), "
+	"s AS (INSERT INTO sprints (owner_id, project_id, name, goal, status, cadence, "
 	"  start_date, end_date, velocity_target_points) "
-	"  VALUES ($1, $2::uuid, $3, $4, coalesce($5::text, 'planned'), $6, $7::date, "
-	"  $8::date, $9::numeric) RETURNING *), "
+	"  SELECT $1, $2::uuid, $3, $4, coalesce($5::text, 'planned'), $6, $7::date, "
+	"  $8::date, $9::numeric FROM r WHERE taskman_role_rank(r.role) >= 2 RETURNING *), "
 	"j AS (SELECT taskman_sprint_json(s)::text AS body, s.id, s.version FROM s), "
 	"k AS (INSERT INTO idempotency_keys (owner_id, key, method, path, request_hash, "
 	"  response_status, response_body, location) "
 	"  SELECT $1, $10, 'POST', $11, $12::bytea, 201, j.body, '/api/v1/sprints/' || j.id "
 	"  FROM j WHERE $10::text IS NOT NULL) "
-	"SELECT j.body, j.id, j.version FROM j", 12, DB_ROW };
+	"SELECT r.role, j.body, j.id, j.version FROM r LEFT JOIN j ON true", 12, DB_ROW };
 
 /*
  * $1 id, $2 owner, $3 name, $4/$5 set/goal, $6 status, $7/$8 set/cadence,
@@ -44,7 +46,9 @@ static const struct db_stmt st_create = { "sprints_create",
  * version (both bound by plan_patch)
  */
 static const struct db_stmt st_update = { "sprints_update",
-	"WITH cur AS (SELECT version FROM sprints WHERE id = $1 AND owner_id = $2), "
+	"WITH cur AS (SELECT version, "
+	"  taskman_role_rank(taskman_role_in($2, project_id)) >= 2 AS ok FROM sprints "
+	"  WHERE id = $1 AND project_id = ANY (taskman_scopes_of($2, 'viewer'))), "
 	"u AS (UPDATE sprints SET name = coalesce($3::text, name), "
 	"  goal = CASE WHEN $4::boolean THEN $5::text ELSE goal END, "
 	"  status = coalesce($6::text, status), "
@@ -54,18 +58,22 @@ static const struct db_stmt st_update = { "sprints_update",
 	"  velocity_target_points = CASE WHEN $11::boolean THEN $12::numeric "
 	"    ELSE velocity_target_points END, "
 	"  updated_at = now(), version = version + 1 "
-	"  WHERE id = $1 AND owner_id = $2 "
+	"  WHERE id = $1 AND project_id = ANY (taskman_scopes_of($2, 'editor')) "
 	"  AND ($13::integer[] IS NULL OR version = ANY ($13::integer[])) "
 	"  AND ($14::integer IS NULL OR version = $14::integer) RETURNING *) "
-	"SELECT cur.version, taskman_sprint_json(u), u.version FROM cur LEFT JOIN u ON true",
+	"SELECT cur.version, taskman_sprint_json(u), u.version, cur.ok "
+	"FROM cur LEFT JOIN u ON true",
 	14, DB_ROW };
 
 /* $1 id, $2 owner, $3 If-Match versions */
 static const struct db_stmt st_delete = { "sprints_delete",
-	"WITH cur AS (SELECT version FROM sprints WHERE id = $1 AND owner_id = $2), "
-	"d AS (DELETE FROM sprints WHERE id = $1 AND owner_id = $2 "
+	"WITH cur AS (SELECT version, "
+	"  taskman_role_rank(taskman_role_in($2, project_id)) >= 2 AS ok FROM sprints "
+	"  WHERE id = $1 AND project_id = ANY (taskman_scopes_of($2, 'viewer'))), "
+	"d AS (DELETE FROM sprints WHERE id = $1 "
+	"  AND project_id = ANY (taskman_scopes_of($2, 'editor')) "
 	"  AND ($3::integer[] IS NULL OR version = ANY ($3::integer[])) RETURNING id) "
-	"SELECT cur.version, EXISTS (SELECT 1 FROM d) FROM cur", 3, DB_ROW };
+	"SELECT cur.version, EXISTS (SELECT 1 FROM d), cur.ok FROM cur", 3, DB_ROW };
 
 /*
  * Burndown (docs/API-NOTES.md): today = the current UTC date;
@@ -89,8 +97,9 @@ static const struct db_stmt st_burndown = { "sprints_burndown",
 	"    s.end_date - s.start_date + 1) AS elapsed, "
 	"  coalesce(sum(t.estimate_points) FILTER (WHERE t.status <> 'dropped'), 0)::numeric AS total, "
 	"  coalesce(sum(t.estimate_points) FILTER (WHERE t.status = 'done'), 0)::numeric AS completed "
-	"  FROM sprints s LEFT JOIN tasks t ON t.owner_id = s.owner_id AND t.sprint_id = s.id "
-	"  WHERE s.id = $1 AND s.owner_id = $2 GROUP BY s.id) b", 2, DB_ROW };
+	"  FROM sprints s LEFT JOIN tasks t ON t.sprint_id = s.id "
+	"  WHERE s.id = $1 AND s.project_id = ANY (taskman_scopes_of($2, 'viewer')) "
+	"  GROUP BY s.id) b", 2, DB_ROW };
 
 /*
  * The list, one statement per sort: $1 owner, $2 statuses, $3 project,
@@ -98,13 +107,15 @@ static const struct db_stmt st_burndown = { "sprints_burndown",
  * plan_list_run; see projects.c).
  */
 #define SPRINTS_FILTER(a) \
-	a ".owner_id = $1 AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[])) " \
+	a ".project_id = ANY (taskman_scopes_of($1, 'viewer')) " \
+	"AND ($2::text[] IS NULL OR " a ".status = ANY ($2::text[])) " \
 	"AND ($3::uuid IS NULL OR " a ".project_id = $3::uuid)"
 #define SPRINTS_LIST(NAME, COL, KEY, CAST, CMP, DIR) { NAME, \
 	"WITH pg AS (SELECT s AS r, s.id, " KEY " AS k, " COL " AS o FROM sprints s " \
 	"  WHERE " SPRINTS_FILTER("s") " AND ($7::uuid IS NULL OR (" COL ", s.id) " CMP \
 	"  (coalesce($6::" CAST ", (SELECT " COL " FROM sprints s " \
-	"    WHERE s.id = $7::uuid AND s.owner_id = $1)), $7::uuid)) " \
+	"    WHERE s.id = $7::uuid AND s.project_id = ANY (taskman_scopes_of($1, 'viewer')))), " \
+	"    $7::uuid)) " \
 	"  ORDER BY " COL " " DIR ", s.id " DIR " LIMIT $4 OFFSET $5) " \
 	"SELECT c.n, taskman_sprint_json(pg.r), pg.k, pg.id " \
 	"FROM (SELECT count(*) AS n FROM sprints q WHERE " SPRINTS_FILTER("q") ") c " \
@@ -212,7 +223,8 @@ sprints_create(struct req *r)
 	v[6] = json_str(r->json, "start_date");
 	v[7] = json_str(r->json, "end_date");
 	v[8] = plan_text(r->json, "velocity_target_points");
-	return plan_create(r, &st_create, v, &ix, "/api/v1/sprints/", cfields);
+	return plan_create_scoped(r, &st_create, v, &ix, "/api/v1/sprints/", cfields,
+	    "project_id");
 }
 
 int

@@ -23,6 +23,7 @@
 
 #include "api/idem.h"
 #include "api/list.h"
+#include "api/planning.h"
 #include "api/tasks.h"
 #include "app.h"
 #include "auth/jwt.h"
@@ -33,7 +34,9 @@
 static const struct db_stmt st_get = { "tasks_get",
 	"SELECT (CASE WHEN $3::boolean THEN taskman_todo_json(t) "
 	"  ELSE taskman_task_json(t) END)::text, t.version "
-	"FROM tasks t WHERE t.id = $1::uuid AND t.owner_id = $2::uuid", 3, DB_ROW };
+	"FROM tasks t WHERE t.id = $1::uuid "
+	"AND t.scope = ANY (taskman_scopes_of($2::uuid, 'viewer')) "
+	"AND (NOT $3::boolean OR t.owner_id = $2::uuid)", 3, DB_ROW };
 
 /*
  * $1 owner, $2 change set, $3 todo view?, $4 Idempotency-Key or NULL,
@@ -43,10 +46,10 @@ static const struct db_stmt st_get = { "tasks_get",
 static const struct db_stmt st_create = { "tasks_create",
 	"WITH p AS (SELECT taskman_task_problems($1::uuid, NULL::tasks, $2::jsonb) AS problems), "
 	"n AS (SELECT * FROM taskman_task_apply($1::uuid, NULL::tasks, $2::jsonb)), "
-	"t AS (INSERT INTO tasks (owner_id, project_id, sprint_id, title, description, "
-	"  status, priority, due_at, tags, estimate_points, completed_at) "
-	"  SELECT $1::uuid, n.project_id, n.sprint_id, n.title, n.description, n.status, "
-	"  n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at FROM n, p "
+	"t AS (INSERT INTO tasks (owner_id, project_id, sprint_id, assignee_id, title, "
+	"  description, status, priority, due_at, tags, estimate_points, completed_at) "
+	"  SELECT $1::uuid, n.project_id, n.sprint_id, n.assignee_id, n.title, n.description, "
+	"  n.status, n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at FROM n, p "
 	"  WHERE cardinality(p.problems) = 0 RETURNING *), "
 	"j AS (SELECT t.id, t.version, (CASE WHEN $3::boolean THEN taskman_todo_json(t) "
 	"  ELSE taskman_task_json(t) END)::text AS body FROM t), "
@@ -65,31 +68,43 @@ static const struct db_stmt st_create = { "tasks_create",
  */
 static const struct db_stmt st_update = { "tasks_update",
 	"WITH cur AS (SELECT t.version, t.status, "
-	"  taskman_task_problems($2::uuid, t, $3::jsonb) AS problems "
-	"  FROM tasks t WHERE t.id = $1::uuid AND t.owner_id = $2::uuid), "
-	"u AS (UPDATE tasks t SET (project_id, sprint_id, title, description, status, "
-	"  priority, due_at, tags, estimate_points, completed_at) = "
-	"  (SELECT n.project_id, n.sprint_id, n.title, n.description, n.status, "
-	"   n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at "
-	"   FROM taskman_task_apply($2::uuid, t, $3::jsonb) n), "
+	"  taskman_task_problems($2::uuid, t, $3::jsonb) AS problems, "
+	"  taskman_role_rank(taskman_role_in($2::uuid, t.scope)) >= 2 AS ok "
+	"  FROM tasks t WHERE t.id = $1::uuid "
+	"  AND t.scope = ANY (taskman_scopes_of($2::uuid, 'viewer')) "
+	"  AND (NOT $6::boolean OR t.owner_id = $2::uuid)), "
+	"u AS (UPDATE tasks t SET (owner_id, project_id, sprint_id, assignee_id, title, "
+	"  description, status, priority, due_at, tags, estimate_points, completed_at) = "
+	"  (SELECT n.owner_id, n.project_id, n.sprint_id, n.assignee_id, n.title, "
+	"   n.description, n.status, n.priority, n.due_at, n.tags, n.estimate_points, "
+	"   n.completed_at FROM taskman_task_apply($2::uuid, t, $3::jsonb) n), "
 	"  version = t.version + 1, updated_at = now() "
-	"  WHERE t.id = $1::uuid AND t.owner_id = $2::uuid "
+	"  WHERE t.id = $1::uuid AND t.scope = ANY (taskman_scopes_of($2::uuid, 'editor')) "
+	"  AND (NOT $6::boolean OR t.owner_id = $2::uuid) "
 	"  AND ($4::integer IS NULL OR t.version = $4::integer) "
 	"  AND ($5::integer IS NULL OR t.version = $5::integer) "
 	"  AND cardinality(taskman_task_problems($2::uuid, t, $3::jsonb)) = 0 "
 	"  RETURNING t.*) "
 	"SELECT cur.version, cur.status, array_to_string(cur.problems, ','), "
 	"  (CASE WHEN $6::boolean THEN taskman_todo_json(u) "
-	"   ELSE taskman_task_json(u) END)::text, u.version, u.status "
+	"   ELSE taskman_task_json(u) END)::text, u.version, u.status, cur.ok "
 	"FROM cur LEFT JOIN u ON true", 6, 0 };
 
-/* $1 id, $2 owner, $3 If-Match version or NULL: current version, deleted id. */
+/*
+ * $1 id, $2 caller, $3 If-Match version or NULL, $4 todo view? (only the
+ * caller's own tasks): current version, deleted id, whether the caller's
+ * role allows it.
+ */
 static const struct db_stmt st_delete = { "tasks_delete",
-	"WITH cur AS (SELECT t.version FROM tasks t "
-	"  WHERE t.id = $1::uuid AND t.owner_id = $2::uuid), "
-	"d AS (DELETE FROM tasks t WHERE t.id = $1::uuid AND t.owner_id = $2::uuid "
+	"WITH cur AS (SELECT t.version, "
+	"  taskman_role_rank(taskman_role_in($2::uuid, t.scope)) >= 2 AS ok FROM tasks t "
+	"  WHERE t.id = $1::uuid AND t.scope = ANY (taskman_scopes_of($2::uuid, 'viewer')) "
+	"  AND (NOT $4::boolean OR t.owner_id = $2::uuid)), "
+	"d AS (DELETE FROM tasks t WHERE t.id = $1::uuid "
+	"  AND t.scope = ANY (taskman_scopes_of($2::uuid, 'editor')) "
+	"  AND (NOT $4::boolean OR t.owner_id = $2::uuid) "
 	"  AND ($3::integer IS NULL OR t.version = $3::integer) RETURNING t.id) "
-	"SELECT cur.version, d.id FROM cur LEFT JOIN d ON true", 3, 0 };
+	"SELECT cur.version, d.id, cur.ok FROM cur LEFT JOIN d ON true", 4, 0 };
 
 /*
  * Lists without a tag or text filter run as prepared statements, one per
@@ -146,12 +161,15 @@ static const struct list_filter {
 	{ "due_after",		" AND t.due_at >= @::timestamptz",		's' },
 	{ "updated_since",	" AND t.updated_at >= @::timestamptz",		's' },
 	{ "owner_id",		" AND t.owner_id = @::uuid",			's' },
+	{ "assignee_id",	" AND t.assignee_id = @::uuid",			's' },
+	/* assignee_id=none: no parameter */
+	{ "assignee_id",	" AND t.assignee_id IS NULL",			'n' },
 	{ NULL,			NULL,						0 }
 };
 #define LF_PROJECT	2
 #define LF_DUE_BEFORE	4
 #define LF_DUE_AFTER	5
-#define LF_COUNT	8
+#define LF_COUNT	10
 
 /* Sort keys: "no due date" last both ways (CASE: leakproof, see 0003). */
 #define DUE_ASC	"(CASE WHEN t.due_at IS NULL THEN 'infinity'::timestamptz ELSE t.due_at END)"
@@ -240,7 +258,7 @@ shape_params(unsigned mask, bool after, struct shape_params *p)
 	int i, n = 0;
 
 	for (i = 0; i < LF_COUNT; i++)
-		p->filter[i] = (mask & (1u << i)) ? ++n : 0;
+		p->filter[i] = (mask & (1u << i)) && list_filters[i].kind != 'n' ? ++n : 0;
 	p->count = ++n;
 	p->limit = ++n;
 	p->offset = ++n;
@@ -383,7 +401,8 @@ static const char *const priorities[] = { "p0", "p1", "p2", "p3", NULL };
 	{ "tags", FT_STRING_SET, 0, 0, 20, NULL, 1, 50, NULL }, \
 	{ "estimate_points", FT_NUMBER, F_NULLABLE, 0, 1000000, NULL, 0, 0, NULL }, \
 	{ "project_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
-	{ "sprint_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }
+	{ "sprint_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
+	{ "assignee_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }
 
 #define VERSION_FIELD \
 	{ "version", FT_INT, 0, 1, INT_MAX, NULL, 0, 0, NULL }
@@ -416,7 +435,7 @@ static const char *const v1_readonly[] = { "id", "owner_id", "created_at",
 	"updated_at", "completed_at", NULL };
 
 static const char *const list_params[] = { "status", "priority", "project_id",
-	"sprint_id", "tag", "due_before", "due_after", "updated_since", "q", "sort",
+	"sprint_id", "assignee_id", "owner_id", "tag", "due_before", "due_after", "updated_since", "q", "sort",
 	"limit", "offset", "cursor", NULL };
 static const char *const search_params[] = { "q", "limit", "offset", "cursor", NULL };
 static const char *const paging_params[] = { "limit", "offset", "cursor", NULL };
@@ -573,6 +592,9 @@ problems_response(struct req *r, const char *list)
 		else if (strcmp(p, "sprint_id:project") == 0)
 			json_error_add(errs, "sprint_id",
 			    "belongs to another project than project_id");
+		else if (strcmp(p, "assignee_id") == 0)
+			json_error_add(errs, "assignee_id", "is not a member of the task's "
+			    "project (or, for a personal task, its owner)");
 		else if (strcmp(p, "due_time") == 0)
 			json_error_add(errs, "due_time", "needs a due date");
 		else if (strcmp(p, "due_at") == 0)
@@ -595,7 +617,10 @@ reference_problem(struct req *r, enum db_status s)
 	const char	*c = r->app->db.constraint;
 	json_object	*errs;
 
-	if (strcmp(c, "tasks_project_fk") == 0) {
+	if (strcmp(c, "tasks_assignee_member") == 0) {
+		errs = json_object_new_array();
+		json_error_add(errs, "assignee_id", "is not a member of the task's project");
+	} else if (strcmp(c, "tasks_project_fk") == 0) {
 		errs = json_object_new_array();
 		json_error_add(errs, "project_id", "is not one of your projects");
 	} else if (strcmp(c, "tasks_sprint_fk") == 0 ||
@@ -736,6 +761,12 @@ tasks_do_update(struct req *r, const char *id, const char *changes,
 		/* nothing written: say why, in the contract's order */
 		cur = atol(PQgetvalue(res, 0, 0));
 		probs = PQgetvalue(res, 0, 2);
+		if (strcmp(PQgetvalue(res, 0, 6), "t") != 0 ||
+		    strstr(probs, ":role") != NULL) {
+			/* visible, but the role (here or where it would go) is too low */
+			st = plan_forbidden(r);
+			goto out;
+		}
 		if (v[3] != NULL && atol(v[3]) != cur) {
 			st = http_problem(r, 412, "the task has changed since that ETag");
 			goto out;
@@ -789,10 +820,10 @@ out:
 }
 
 int
-tasks_do_delete(struct req *r, const char *id)
+tasks_do_delete(struct req *r, const char *id, enum tasks_view view)
 {
 	struct db_user	 as = as_caller(r);
-	const char	*v[3] = { id, r->user.id, NULL };
+	const char	*v[4] = { id, r->user.id, NULL, view == TASKS_TODO ? "true" : "false" };
 	char		 ifm[24];
 	PGresult	*res = NULL;
 	enum db_status	 s;
@@ -804,6 +835,8 @@ tasks_do_delete(struct req *r, const char *id)
 		return http_db_problem(r, s);
 	if (PQntuples(res) == 0)
 		st = http_problem(r, 404, "no such task");
+	else if (PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+		st = plan_forbidden(r);
 	else if (PQgetisnull(res, 0, 1))
 		st = http_problem(r, 412, "the task has changed since that ETag");
 	else
@@ -1060,6 +1093,13 @@ tasks_do_page(struct req *r, json_object *filter, const char *sort,
 			    farray(filter, list_filters[i].key, i == 0 ? stat : prio,
 			    i == 0 ? sizeof(stat) : sizeof(prio)) :
 			    fstr(filter, list_filters[i].key);
+			/* assignee_id "none" is the 'n' filter, a UUID the 's' one */
+			if (fv[i] != NULL && strcmp(fv[i], "none") == 0 &&
+			    list_filters[i].kind == 's')
+				fv[i] = NULL;
+			if (fv[i] != NULL && strcmp(fv[i], "none") != 0 &&
+			    list_filters[i].kind == 'n')
+				fv[i] = NULL;
 			if (i == LF_DUE_BEFORE && fv[i] == NULL &&
 			    fstr(filter, "due_before_date") != NULL) {
 				/* on or before that UTC day: PostgreSQL reads 24:00 */
@@ -1198,6 +1238,21 @@ read_filters(struct req *r, json_object *filter)
 				    "such as 2026-11-21T23:00:00Z");
 			json_object_object_add(filter, times[i], json_object_new_string(v));
 		}
+	/* people: "me" is the caller; assignee_id also takes "none" */
+	if (st == 0 && qget(r, "assignee_id", v, sizeof(v), &st)) {
+		if (strcmp(v, "me") == 0)
+			snprintf(v, sizeof(v), "%s", r->user.id);
+		else if (strcmp(v, "none") != 0 && !valid_uuid(v, strlen(v)))
+			return bad_param(r, "assignee_id", "must be me, none or a UUID");
+		json_object_object_add(filter, "assignee_id", json_object_new_string(v));
+	}
+	if (st == 0 && qget(r, "owner_id", v, sizeof(v), &st)) {
+		if (strcmp(v, "me") == 0)
+			snprintf(v, sizeof(v), "%s", r->user.id);
+		else if (!valid_uuid(v, strlen(v)))
+			return bad_param(r, "owner_id", "must be me or a UUID");
+		json_object_object_add(filter, "owner_id", json_object_new_string(v));
+	}
 	if (st == 0 && qget(r, "tag", v, sizeof(v), &st)) {
 		if ((n = valid_utf8_chars(v, strlen(v))) < 1 || n > 50 || blank(v))
 			return bad_param(r, "tag", "must be 1 to 50 characters");
@@ -1325,7 +1380,7 @@ tasks_patch(struct req *r)
 int
 tasks_delete(struct req *r)
 {
-	return tasks_do_delete(r, r->params[0]);
+	return tasks_do_delete(r, r->params[0], TASKS_V1);
 }
 
 /* An action: validates, then applies the change set built from one field. */

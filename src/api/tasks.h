@@ -56,7 +56,7 @@ int	tasks_do_get(struct req *r, const char *id, enum tasks_view view);
 int	tasks_do_update(struct req *r, const char *id, const char *changes,
 	    const char *body_version, enum tasks_view view);
 /* 204; 404; 412 for a stale If-Match. */
-int	tasks_do_delete(struct req *r, const char *id);
+int	tasks_do_delete(struct req *r, const char *id, enum tasks_view view);
 
 /* One page of a task list, for the todo surface's own envelope. */
 struct tasks_page {

@@ -311,7 +311,7 @@ todo_delete(struct req *r)
 
 	if ((st = own_path(r)) != 0)
 		return st;
-	return tasks_do_delete(r, r->params[1]);
+	return tasks_do_delete(r, r->params[1], TASKS_TODO);
 }
 
 int
