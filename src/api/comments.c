@@ -64,9 +64,9 @@ static const struct db_stmt st_create = { "comments_create",
 
 /*
  * $1 comment, $2 caller, $3 body, $4 If-Match versions, $5 body version
- * (both bound by plan_patch_exec).  Columns: version before, json and
- * version after (NULL when not written), allowed (the caller is the
- * author).  No row: not visible.
+ * (both bound by plan_patch).  Columns: version before, json and version
+ * after (NULL when not written), allowed (the caller is the author).  No
+ * row: not visible.
  */
 static const struct db_stmt st_update = { "comments_update",
 	"WITH cur AS (SELECT v.version, v.author_id = $2 AS ok FROM (" COMMENTS_VISIBLE ") v), "
@@ -78,21 +78,18 @@ static const struct db_stmt st_update = { "comments_update",
 	"FROM cur LEFT JOIN u ON true", 5, DB_ROW };
 
 /*
- * $1 comment, $2 caller, $3 If-Match versions, $4 body version (a DELETE
- * has no body: always NULL; both bound by plan_patch_exec).  Columns:
- * version before, json and version after (always NULL), deleted, allowed
- * (the author, or a manager of the task's project).  No row: not visible.
+ * $1 comment, $2 caller, $3 If-Match versions (plan_delete).  Columns:
+ * version before, deleted, allowed (the author, or a manager of the
+ * task's project).  No row: not visible.
  */
 static const struct db_stmt st_delete = { "comments_delete",
 	"WITH cur AS (SELECT v.version, (v.author_id = $2 "
-	"  OR taskman_role_in($2, v.project_id) = 'manager') AS ok "
+	"  OR taskman_role_in($2, v.project_id) IS NOT DISTINCT FROM 'manager') AS ok "
 	"  FROM (" COMMENTS_VISIBLE ") v), "
 	"d AS (DELETE FROM comments c "
 	"  WHERE c.id = $1 AND EXISTS (SELECT 1 FROM cur WHERE cur.ok) "
-	"  AND ($3::integer[] IS NULL OR c.version = ANY ($3::integer[])) "
-	"  AND ($4::integer IS NULL OR c.version = $4::integer) RETURNING c.id) "
-	"SELECT cur.version, NULL::json, NULL::integer, EXISTS (SELECT 1 FROM d), cur.ok "
-	"FROM cur", 4, DB_ROW };
+	"  AND ($3::integer[] IS NULL OR c.version = ANY ($3::integer[])) RETURNING c.id) "
+	"SELECT cur.version, EXISTS (SELECT 1 FROM d), cur.ok FROM cur", 3, DB_ROW };
 
 /*
  * The list, oldest first: $1 task, $2 caller, $3 limit + 1, $4 offset,
@@ -143,12 +140,6 @@ check_body(struct req *r, const struct field_spec *specs)
 	return plan_body_errors(r, errs);
 }
 
-static int
-forbidden(struct req *r, const char *detail)
-{
-	return http_problem(r, 403, detail);
-}
-
 int
 comments_get(struct req *r)
 {
@@ -171,35 +162,17 @@ comments_create(struct req *r)
 	if ((st = plan_create_exec(r, &st_create, v, &ix, cfields, &res)) != 0)
 		return st;
 	if (PQgetisnull(res, 0, 1))
-		st = forbidden(r, "commenting needs the editor role in the task's project");
+		st = plan_forbidden(r);
 	else
 		st = plan_created(r, res, 0, "/api/v1/comments/");
 	PQclear(res);
 	return st;
 }
 
-/*
- * The answer to an edit or delete whose row is (version before, json,
- * version after, [deleted,] allowed): 403 unless allowed, else
- * plan_not_written() when nothing was written.  Returns 0 when it was.
- */
-static int
-refused(struct req *r, PGresult *res, const struct plan_pre *pre, int allowed_col,
-    bool written, const char *detail)
-{
-	if (written)
-		return 0;
-	if (strcmp(PQgetvalue(res, 0, allowed_col), "t") != 0)
-		return forbidden(r, detail);
-	return plan_not_written(r, pre, atol(PQgetvalue(res, 0, 0)));
-}
-
 int
 comments_patch(struct req *r)
 {
-	struct plan_pre	 pre;
 	const char	*v[5];
-	PGresult	*res = NULL;
 	int		 st;
 
 	if ((st = check_body(r, patch_specs)) != 0)
@@ -207,33 +180,13 @@ comments_patch(struct req *r)
 	v[0] = r->params[0];
 	v[1] = r->user.id;
 	v[2] = json_str(r->json, "body");
-	if ((st = plan_patch_exec(r, &st_update, v, &pre, cfields, &res)) != 0)
-		return st;
-	if ((st = refused(r, res, &pre, 3, !PQgetisnull(res, 0, 2),
-	    "only the author may edit a comment")) == 0)
-		st = plan_respond(r, res, 1);
-	PQclear(res);
-	return st;
+	return plan_patch(r, &st_update, v, cfields);
 }
 
 int
 comments_delete(struct req *r)
 {
-	struct plan_pre	 pre;
-	const char	*v[4];
-	PGresult	*res = NULL;
-	int		 st;
-
-	v[0] = r->params[0];
-	v[1] = r->user.id;
-	/* r->json is NULL (no body): only If-Match is read */
-	if ((st = plan_patch_exec(r, &st_delete, v, &pre, NULL, &res)) != 0)
-		return st;
-	if ((st = refused(r, res, &pre, 4, strcmp(PQgetvalue(res, 0, 3), "t") == 0,
-	    "only the author or a manager of the project may delete a comment")) == 0)
-		st = http_no_content(r, 204);
-	PQclear(res);
-	return st;
+	return plan_delete(r, &st_delete);
 }
 
 /* ------------------------------------------------------------------ */
