@@ -859,6 +859,19 @@ Test(activity, visibility)
 	cr_expect_eq(r.status, 200, "%s", r.body);
 	cr_expect_eq(pu_int(r.json, "total"), 1);
 	resp_free(&r);
+
+	/* an editor's change is logged with the editor as the actor */
+	{
+		char		 task[40];
+		json_object	*it;
+
+		pu_task(&t.editor, "By the editor", "new", NULL, t.project, NULL, task);
+		it = find_activity(&r, &t.viewer, ppath, "created", "task");
+		cr_assert_not_null(it, "%s", r.body);
+		cr_expect_str_eq(pu_str(pu_get(it, "resource"), "id"), task);
+		cr_expect_str_eq(pu_str(pu_get(it, "actor"), "id"), t.editor.id);
+		resp_free(&r);
+	}
 }
 
 Test(activity, never_a_secret)
