@@ -733,7 +733,7 @@ BEGIN
     WHEN 'comments' THEN
         v_type := 'comment';
         v_task := (r ->> 'task_id')::uuid;
-        SELECT t.title, t.scope, t.project_id INTO v_title, v_scopes[1], v_projs[1]
+        SELECT t.title, ARRAY[t.scope], ARRAY[t.project_id] INTO v_title, v_scopes, v_projs
           FROM public.tasks t WHERE t.id = v_task;
         IF NOT FOUND THEN
             RETURN NULL;    -- deleted with its task, which is logged
@@ -748,8 +748,8 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM public.projects p WHERE p.id = (r ->> 'project_id')::uuid) THEN
             RETURN NULL;    -- the project is being deleted
         END IF;
-        v_scopes[1] := (r ->> 'project_id')::uuid;
-        v_projs[1] := v_scopes[1];
+        v_scopes := ARRAY[(r ->> 'project_id')::uuid];
+        v_projs := v_scopes;
         v_action := CASE TG_OP WHEN 'INSERT' THEN 'member_added'
                                WHEN 'DELETE' THEN 'member_removed' ELSE 'role_changed' END;
         IF TG_OP <> 'UPDATE' THEN
@@ -1153,3 +1153,32 @@ GRANT SELECT, UPDATE, DELETE         ON project_members TO taskman_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON invitations     TO taskman_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON comments        TO taskman_app;
 GRANT SELECT                         ON activity        TO taskman_app;
+
+------------------------------------------------------------------------------
+-- Per request (issue 9): taskman_set_user (0006) ran its look-ups once per
+-- reference to c.ok -- four times -- because the planner pulled the
+-- LATERAL sub-select up into each use; OFFSET 0 keeps it one sub-plan run
+-- once.  u.id = p_id gives the users look-up its primary-key condition
+-- (pre.uid, the same value, keeps it after the set_config it depends on).
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION taskman_set_user(p_id uuid, p_role text, p_sid uuid) RETURNS boolean
+    LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE WHEN set_config('taskman.user_id', CASE WHEN c.ok THEN p_id::text ELSE '' END, true)
+                     || set_config('taskman.role', CASE WHEN c.ok THEN p_role ELSE '' END, true)
+                     || CASE WHEN c.ok THEN ''
+                             ELSE set_config('transaction_read_only', 'on', true) END
+                     IS NULL
+                THEN false
+                ELSE c.ok END
+      FROM (SELECT set_config('taskman.user_id', p_id::text, true)::uuid AS uid) AS pre,
+           LATERAL (SELECT EXISTS (SELECT 1 FROM public.users u
+                                    WHERE u.id = p_id AND u.id = pre.uid
+                                      AND NOT u.disabled AND u.role = p_role)
+                       AND (p_sid IS NULL
+                            OR EXISTS (SELECT 1 FROM public.refresh_sessions s
+                                        WHERE s.family_id = p_sid AND s.user_id = pre.uid
+                                          AND s.revoked_at IS NULL AND s.rotated_at IS NULL
+                                          AND s.expires_at > now())) AS ok
+                    OFFSET 0) AS c
+$$;

@@ -22,6 +22,7 @@ struct status_info {
 static const struct status_info statuses[] = {
 	{ 200, "OK", NULL, NULL },
 	{ 201, "Created", NULL, NULL },
+	{ 202, "Accepted", NULL, NULL },
 	{ 204, "No Content", NULL, NULL },
 	{ 304, "Not Modified", NULL, NULL },
 	{ 400, "Bad Request", "malformed-request", "Malformed request" },

@@ -100,6 +100,61 @@ metrics_claim(struct metrics_region *mr)
 /* Single writer per slot: relaxed atomic adds keep readers tear-free. */
 #define INC(p, n)	__atomic_fetch_add((p), (uint64_t)(n), __ATOMIC_RELAXED)
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE(p, v)	__atomic_store_n((p), (uint64_t)(v), __ATOMIC_RELAXED)
+
+struct metrics_jobs_slot *
+metrics_jobs_claim(struct metrics_region *mr)
+{
+	int32_t	 me = (int32_t)getpid(), cur;
+	int	 pass, i;
+
+	/* as metrics_claim(): a free slot, else a dead owner's (keep its counts) */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < METRICS_JOBS_SLOTS; i++) {
+			struct metrics_jobs_slot *s = &mr->jobs[i];
+
+			cur = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
+			if (cur == me)
+				return s;
+			if (pass == 0 && cur != 0)
+				continue;
+			if (pass == 1 && (cur == 0 || kill(cur, 0) == 0 || errno != ESRCH))
+				continue;
+			if (__atomic_compare_exchange_n(&s->pid, &cur, me, false,
+			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return s;
+		}
+	return NULL;
+}
+
+void
+metrics_delivery(struct metrics_jobs_slot *s, enum metrics_delivery outcome)
+{
+	if (s != NULL && outcome < MD_N)
+		INC(&s->deliveries[outcome], 1);
+}
+
+void
+metrics_mail(struct metrics_jobs_slot *s, enum metrics_mail outcome)
+{
+	if (s != NULL && outcome < MM_N)
+		INC(&s->mails[outcome], 1);
+}
+
+void
+metrics_jobs_gauges(struct metrics_jobs_slot *s, uint64_t depth,
+    uint64_t mail_depth, uint64_t oldest_ms)
+{
+	struct timespec ts;
+
+	if (s == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	STORE(&s->queue_depth, depth);
+	STORE(&s->mail_queue_depth, mail_depth);
+	STORE(&s->oldest_pending_ms, oldest_ms);
+	STORE(&s->gauges_at_ms, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
 
 void
 metrics_observe(struct metrics_hist *h, long us)
@@ -223,6 +278,62 @@ slot_live(const struct metrics_slot *s)
 }
 
 static void
+render_jobs(const struct metrics_region *mr, struct buf *out)
+{
+	static const char *const dnames[MD_N] = { "delivered", "retry", "gave_up",
+	    "refused", "skipped" };
+	static const char *const mnames[MM_N] = { "sent", "retry", "failed", "skipped" };
+	const struct metrics_jobs_slot	*g = NULL;
+	uint64_t			 n, best = 0;
+	int				 i, k, live = 0;
+
+	buf_puts(out, "# HELP taskman_webhook_deliveries_total Webhook delivery "
+	    "attempts by taskman-jobs, by outcome.\n"
+	    "# TYPE taskman_webhook_deliveries_total counter\n");
+	for (k = 0; k < MD_N; k++) {
+		for (n = 0, i = 0; i < METRICS_JOBS_SLOTS; i++)
+			n += LOAD(&mr->jobs[i].deliveries[k]);
+		buf_printf(out, "taskman_webhook_deliveries_total{outcome=\"%s\"} %llu\n",
+		    dnames[k], (unsigned long long)n);
+	}
+	buf_puts(out, "# HELP taskman_mails_total Mails handled by taskman-jobs, by outcome.\n"
+	    "# TYPE taskman_mails_total counter\n");
+	for (k = 0; k < MM_N; k++) {
+		for (n = 0, i = 0; i < METRICS_JOBS_SLOTS; i++)
+			n += LOAD(&mr->jobs[i].mails[k]);
+		buf_printf(out, "taskman_mails_total{outcome=\"%s\"} %llu\n",
+		    mnames[k], (unsigned long long)n);
+	}
+	for (i = 0; i < METRICS_JOBS_SLOTS; i++) {
+		const struct metrics_jobs_slot *s = &mr->jobs[i];
+		int32_t pid = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
+
+		if (pid == 0 || (kill(pid, 0) != 0 && errno == ESRCH))
+			continue;
+		live++;
+		if (LOAD(&s->gauges_at_ms) > best) {
+			best = LOAD(&s->gauges_at_ms);
+			g = s;
+		}
+	}
+	buf_printf(out, "# HELP taskman_jobs_runners Live taskman-jobs processes.\n"
+	    "# TYPE taskman_jobs_runners gauge\ntaskman_jobs_runners %d\n", live);
+	if (g == NULL)
+		return;
+	buf_printf(out, "# HELP taskman_webhook_queue_depth Pending webhook deliveries "
+	    "(of active webhooks).\n# TYPE taskman_webhook_queue_depth gauge\n"
+	    "taskman_webhook_queue_depth %llu\n"
+	    "# HELP taskman_webhook_oldest_pending_seconds Age of the oldest pending "
+	    "webhook delivery.\n# TYPE taskman_webhook_oldest_pending_seconds gauge\n"
+	    "taskman_webhook_oldest_pending_seconds %.3f\n"
+	    "# HELP taskman_mail_queue_depth Mails waiting to be sent.\n"
+	    "# TYPE taskman_mail_queue_depth gauge\ntaskman_mail_queue_depth %llu\n",
+	    (unsigned long long)LOAD(&g->queue_depth),
+	    (double)LOAD(&g->oldest_pending_ms) / 1e3,
+	    (unsigned long long)LOAD(&g->mail_queue_depth));
+}
+
+static void
 render_hist(struct buf *out, const char *name, const char *help,
     const struct metrics_region *mr, size_t offset)
 {
@@ -343,4 +454,5 @@ metrics_render(const struct metrics_region *mr, struct buf *out)
 	    "# HELP taskman_workers_resident_memory_bytes Resident memory of all live workers.\n"
 	    "# TYPE taskman_workers_resident_memory_bytes gauge\n"
 	    "taskman_workers_resident_memory_bytes %llu\n", live, (unsigned long long)rss);
+	render_jobs(mr, out);
 }

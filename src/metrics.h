@@ -49,11 +49,44 @@ struct metrics_slot {
 	uint64_t		hash_busy;	/* refused: the cap was reached */
 };
 
+/*
+ * taskman-jobs processes (src/jobs/) share the region when they get the
+ * workers' TASKMAN_METRICS_FILE: each claims one of these slots, and the
+ * workers' GET /metrics renders them with everything else.  Counters are
+ * summed over all slots; the queue gauges come from the live slot that
+ * refreshed them last (every runner sees the same queue).
+ */
+#define METRICS_JOBS_SLOTS	16
+
+enum metrics_delivery {
+	MD_DELIVERED,		/* 2xx */
+	MD_RETRY,		/* failed, will be retried */
+	MD_GAVE_UP,		/* failed, schedule exhausted */
+	MD_REFUSED,		/* target address not allowed */
+	MD_SKIPPED,		/* owner lost access to the resource */
+	MD_N
+};
+enum metrics_mail { MM_SENT, MM_RETRY, MM_FAILED, MM_SKIPPED, MM_N };
+
+struct metrics_jobs_slot {
+	int32_t		pid;		/* owner, 0: free */
+	int32_t		pad;
+	uint64_t	deliveries[MD_N];
+	uint64_t	mails[MM_N];
+	uint64_t	db_reconnects;
+	/* gauges, refreshed by the owner */
+	uint64_t	queue_depth;		/* pending webhook deliveries */
+	uint64_t	mail_queue_depth;	/* pending mails */
+	uint64_t	oldest_pending_ms;	/* age of the oldest pending delivery */
+	uint64_t	gauges_at_ms;		/* when (CLOCK_REALTIME), 0: never */
+};
+
 struct metrics_region {
 	uint64_t		magic;
 	uint64_t		size;
 	uint64_t		worker_restarts;	/* written by supervisors only */
 	struct metrics_slot	slots[METRICS_SLOTS];
+	struct metrics_jobs_slot jobs[METRICS_JOBS_SLOTS];
 };
 
 /*
@@ -80,6 +113,13 @@ bool	metrics_hash_enter(struct metrics_region *mr, struct metrics_slot *s, int c
 void	metrics_hash_leave(struct metrics_slot *s);
 /* Refreshes slow-moving gauges (resident memory). */
 void	metrics_refresh(struct metrics_slot *s);
+
+/* Claims a jobs slot for the calling process (like metrics_claim). */
+struct metrics_jobs_slot *metrics_jobs_claim(struct metrics_region *mr);
+void	metrics_delivery(struct metrics_jobs_slot *s, enum metrics_delivery outcome);
+void	metrics_mail(struct metrics_jobs_slot *s, enum metrics_mail outcome);
+void	metrics_jobs_gauges(struct metrics_jobs_slot *s, uint64_t depth,
+	    uint64_t mail_depth, uint64_t oldest_ms);
 
 /* Appends the Prometheus text exposition of all slots to out. */
 void	metrics_render(const struct metrics_region *mr, struct buf *out);

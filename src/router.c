@@ -18,6 +18,7 @@
 #include "api/sprints.h"
 #include "api/tasks.h"
 #include "api/todo.h"
+#include "api/webhooks.h"
 
 /*
  * The route table.  Fixed paths and {uuid} captures never overlap
@@ -105,6 +106,17 @@ const struct route router_routes[] = {
 	/* api/activity.c */
 	{ HTTP_GET,	"/api/v1/tasks/{id}/activity",	activity_task,	AUTH_READ,  BODY_NONE },
 	{ HTTP_GET,	"/api/v1/projects/{id}/activity", activity_project, AUTH_READ, BODY_NONE },
+
+	/* api/webhooks.c */
+	{ HTTP_GET,	"/api/v1/webhooks",			webhooks_list,		AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/webhooks",			webhooks_create,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/webhooks/{id}",		webhooks_get,		AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/webhooks/{id}",		webhooks_patch,		AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/webhooks/{id}",		webhooks_delete,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_POST,	"/api/v1/webhooks/{id}/ping",		webhooks_ping,		AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/v1/webhooks/{id}/deliveries",	webhooks_deliveries,	AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+							webhooks_redeliver,	AUTH_WRITE, BODY_NONE },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);

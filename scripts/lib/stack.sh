@@ -248,7 +248,7 @@ stack__save() {
         for v in STACK_DIR STACK_REPO STACK_RT STACK_RT_TEMP \
                  STACK_PG_ROOT STACK_PG_DATA STACK_PG_BINDIR STACK_PG_USER \
                  STACK_PG_PORT STACK_PG_STARTED STACK_PG_PID \
-                 STACK_WORKERS_PID STACK_SOCKET \
+                 STACK_WORKERS_PID STACK_SOCKET STACK_JOBS_PID STACK_METRICS_FILE \
                  STACK_NGINX_PID STACK_NGINX_CONF STACK_NGINX_PREFIX \
                  STACK_NGINX_USER STACK_PORT STACK_RATELIMIT_CONF STACK_URL \
                  STACK_METRICS_PORT STACK_METRICS_URL \
@@ -256,7 +256,7 @@ stack__save() {
             printf '%s=%q\n' "$v" "${!v:-}"
         done
         for v in TASKMAN_DATABASE_URL TASKMAN_MIGRATE_DATABASE_URL \
-                 TASKMAN_TEST_ADMIN_DATABASE_URL; do
+                 TASKMAN_TEST_ADMIN_DATABASE_URL TASKMAN_JOBS_DATABASE_URL; do
             printf 'export %s=%q\n' "$v" "${!v:-}"
         done
     } >"$f.tmp") && mv -f "$f.tmp" "$f"
@@ -372,19 +372,23 @@ SELECT 'CREATE ROLE taskman_owner LOGIN'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'taskman_owner') \gexec
 SELECT 'CREATE ROLE taskman_app LOGIN'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'taskman_app') \gexec
+SELECT 'CREATE ROLE taskman_jobs LOGIN'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'taskman_jobs') \gexec
 SQL
     stack_pg_create_db taskman || return 1
 
     export TASKMAN_DATABASE_URL TASKMAN_MIGRATE_DATABASE_URL TASKMAN_TEST_ADMIN_DATABASE_URL
+    export TASKMAN_JOBS_DATABASE_URL
     STACK_PG_EXPORTED=1
     TASKMAN_DATABASE_URL=$(stack__conninfo taskman_app taskman)
+    TASKMAN_JOBS_DATABASE_URL=$(stack__conninfo taskman_jobs taskman)
     TASKMAN_MIGRATE_DATABASE_URL=$(stack__conninfo taskman_owner taskman)
     TASKMAN_TEST_ADMIN_DATABASE_URL=$(stack__conninfo postgres taskman)
     stack__save
 }
 
 # stack_pg_create_db NAME: create database NAME (if missing) owned by
-# taskman_owner; only taskman_app (and the owner) may connect.
+# taskman_owner; only taskman_app, taskman_jobs (and the owner) may connect.
 stack_pg_create_db() {
     local db=$1
     case $db in *[!a-z0-9_]*|"") stack_log "bad database name: $db"; return 1 ;; esac
@@ -393,9 +397,11 @@ SELECT 'CREATE DATABASE $db OWNER taskman_owner'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$db') \gexec
 REVOKE ALL ON DATABASE $db FROM PUBLIC;
 -- CONNECT only: no TEMPORARY, so the workers' role cannot create temp
--- objects (which could shadow tables; docs/SECURITY.md)
+-- objects (which could shadow tables; docs/SECURITY.md); the same for
+-- taskman-jobs' role
 GRANT CONNECT ON DATABASE $db TO taskman_app;
 REVOKE TEMPORARY ON DATABASE $db FROM taskman_app;
+GRANT CONNECT ON DATABASE $db TO taskman_jobs;
 SQL
 }
 
@@ -480,6 +486,7 @@ stack_workers_start() {
     log=$STACK_DIR/log/workers.log
     mkdir -p "$STACK_RT/run" && chmod 0755 "$STACK_RT/run" || return 1
     STACK_SOCKET=$STACK_RT/run/taskman.sock
+    STACK_METRICS_FILE=${TASKMAN_METRICS_FILE:-$STACK_RT/run/taskman.metrics}
     rm -f "$STACK_SOCKET"
     group=$(id -gn "$(stack__nginx_user)") || return 1
     if [ -z "${STACK_JWT_SECRET:-}" ]; then
@@ -489,7 +496,7 @@ stack_workers_start() {
         TASKMAN_SOCKET_GROUP="$group" \
         TASKMAN_WORKERS="${TASKMAN_WORKERS:-4}" \
         TASKMAN_JWT_SECRET="$STACK_JWT_SECRET" \
-        TASKMAN_METRICS_FILE="${TASKMAN_METRICS_FILE:-$STACK_RT/run/taskman.metrics}" \
+        TASKMAN_METRICS_FILE="$STACK_METRICS_FILE" \
         TASKMAN_OPENAPI_FILE="${TASKMAN_OPENAPI_FILE:-$STACK_REPO/openapi.yaml}" \
         "$bin" </dev/null >>"$log" 2>&1 &
     STACK_WORKERS_PID=$!
@@ -534,6 +541,58 @@ stack_workers_stop() {
     wait "$pid" 2>/dev/null    # reap it when it is this shell's child
     rm -f "${STACK_SOCKET:-}"
     STACK_WORKERS_PID=
+    stack__save
+}
+
+# ---------------------------------------------------------------------------
+# taskman-jobs (webhook and mail deliveries; docs/EVENTS.md)
+
+# stack_jobs_start D: start one taskman-jobs as taskman_jobs, sharing the
+# workers' metrics file; stderr goes to D/log/jobs.log.  TASKMAN_JOBS_*,
+# TASKMAN_WEBHOOK_* and TASKMAN_SMTP_* pass through from the environment.
+stack_jobs_start() {
+    local bin=$TASKMAN_BIN/taskman-jobs
+    stack__set_dir "$1" || return 1
+    [ -x "$bin" ] || { stack_log "$bin not found: build first (or set TASKMAN_BIN)"; return 1; }
+    env TASKMAN_JOBS_DATABASE_URL="${TASKMAN_JOBS_DATABASE_URL:-${TASKMAN_DATABASE_URL:-}}" \
+        TASKMAN_METRICS_FILE="${STACK_METRICS_FILE:-$STACK_RT/run/taskman.metrics}" \
+        "$bin" </dev/null >>"$STACK_DIR/log/jobs.log" 2>&1 &
+    STACK_JOBS_PID=$!
+    echo "$STACK_JOBS_PID" >"$STACK_DIR/jobs.pid"
+    stack__save
+    sleep 0.2
+    stack__alive "$STACK_JOBS_PID" || {
+        stack_log "taskman-jobs exited; end of $STACK_DIR/log/jobs.log:"
+        tail -n 20 "$STACK_DIR/log/jobs.log" >&2
+        STACK_JOBS_PID=
+        stack__save
+        return 1
+    }
+}
+
+# stack_jobs_stop: SIGTERM (it finishes the delivery in flight), SIGKILL
+# after STACK_STOP_TIMEOUT seconds.
+stack_jobs_stop() {
+    local pid=${STACK_JOBS_PID:-} saved
+    # stackctl jobs-stop/jobs-start (the webhook tests) may have replaced
+    # it since this shell started it: D/jobs.pid names the current one
+    # (stack.env is rewritten from this shell's variables by other steps).
+    if [ -n "${STACK_DIR:-}" ] && [ -r "$STACK_DIR/jobs.pid" ]; then
+        saved=$(cat "$STACK_DIR/jobs.pid")
+        case $saved in ''|*[!0-9]*) ;; *) pid=$saved ;; esac
+    fi
+    [ -n "$pid" ] || return 0
+    # only a taskman-jobs (pids are reused)
+    if stack__alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q taskman-jobs; then
+        kill -TERM "$pid" 2>/dev/null
+        if ! stack__wait_gone "$pid" "$STACK_STOP_TIMEOUT"; then
+            stack_log "taskman-jobs ($pid) ignored SIGTERM, killing it"
+            kill -KILL "$pid" 2>/dev/null
+        fi
+    fi
+    wait "$pid" 2>/dev/null
+    STACK_JOBS_PID=
+    rm -f "${STACK_DIR:-/nonexistent}/jobs.pid"
     stack__save
 }
 
@@ -757,6 +816,7 @@ stack_up() {
     stack_pg_start "$STACK_DIR" || return 1
     stack_migrate || return 1
     stack_workers_start "$STACK_DIR" || return 1
+    stack_jobs_start "$STACK_DIR" || return 1
     if [ -n "$port" ]; then
         stack_nginx_start "$STACK_DIR" "$port" "$rl" || return 1
     else
@@ -776,6 +836,7 @@ stack_up() {
 stack_down() {
     local rc=$?
     stack_nginx_stop
+    stack_jobs_stop
     stack_workers_stop
     stack_pg_stop
     STACK_PG_STARTED=0
@@ -789,6 +850,7 @@ stack_down() {
     stack__save
     if [ "${STACK_PG_EXPORTED:-0}" = 1 ]; then
         unset TASKMAN_DATABASE_URL TASKMAN_MIGRATE_DATABASE_URL TASKMAN_TEST_ADMIN_DATABASE_URL
+        unset TASKMAN_JOBS_DATABASE_URL
         STACK_PG_EXPORTED=0
     fi
     return "$rc"

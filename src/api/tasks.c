@@ -689,6 +689,11 @@ tasks_do_create(struct req *r, const char *changes, enum tasks_view view,
 		st = http_db_problem(r, s);
 		goto out;
 	}
+	if (strstr(PQgetvalue(res, 0, 0), ":role") != NULL) {
+		/* a project the caller sees but may not write in */
+		st = plan_forbidden(r);
+		goto out;
+	}
 	if (PQgetvalue(res, 0, 0)[0] != '\0') {
 		st = problems_response(r, PQgetvalue(res, 0, 0));
 		goto out;

@@ -27,8 +27,16 @@
 	t ".display_name, " t ".role, " t ".disabled, " t ".created_at, " \
 	t ".updated_at, " t ".version)"
 
+/*
+ * The caller's own view adds notify_email (schema 0007: e-mail
+ * notifications, API.md section 9) to the user JSON.
+ */
+#define ME_COLS		USER_COLS ", notify_email"
+#define ME_JSON(t)	"(" USER_JSON(t) "::jsonb || " \
+	"jsonb_build_object('notify_email', " t ".notify_email))::json"
+
 static const struct db_stmt st_me = { "users_me",
-	"SELECT " USER_JSON("u") ", u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
+	"SELECT " ME_JSON("u") ", u.version FROM users u WHERE u.id = $1", 1, DB_ROW };
 /* PATCH /users/me with a password: $1 network, $2-$4 limits (schema 0006) */
 static const struct db_stmt st_reauth_begin = { "users_reauth_begin",
 	"SELECT retry_after, settings, hash_len FROM taskman_reauth_begin($1, "
@@ -38,36 +46,39 @@ static const struct db_stmt st_reauth_verify = { "users_reauth_verify",
 	"SELECT taskman_reauth_verify($1, $2, $3)", 3, DB_ROW };
 /*
  * $1 id, $2 set display_name?, $3 display_name, $4 set username?, $5 username,
- * $6 If-Match version or NULL
+ * $6 If-Match version or NULL, $7 notify_email or NULL
  */
 static const struct db_stmt st_me_update = { "users_me_update",
 	"WITH u AS (UPDATE users SET "
 	"  display_name = CASE WHEN $2::boolean THEN $3 ELSE display_name END, "
 	"  username = CASE WHEN $4::boolean THEN $5 ELSE username END, "
+	"  notify_email = coalesce($7::boolean, notify_email), "
 	"  updated_at = now(), version = version + 1 "
 	"  WHERE id = $1 AND ($6::integer IS NULL OR version = $6::integer) "
-	"  RETURNING " USER_COLS ") "
-	"SELECT " USER_JSON("u") ", u.version FROM u", 6, DB_ROW };
+	"  RETURNING " ME_COLS ") "
+	"SELECT " ME_JSON("u") ", u.version FROM u", 7, DB_ROW };
 /*
  * The same with a new password: $6 new hash, $7 If-Match version or NULL,
- * $8 this login's session family (kept), $9 addr, $10 request id.  The
- * other sessions are revoked (their access tokens stop working at once).
+ * $8 this login's session family (kept), $9 addr, $10 request id, $11
+ * notify_email or NULL.  The other sessions are revoked (their access
+ * tokens stop working at once).
  */
 static const struct db_stmt st_me_update_pw = { "users_me_update_pw",
 	"WITH u AS (UPDATE users SET "
 	"  display_name = CASE WHEN $2::boolean THEN $3 ELSE display_name END, "
 	"  username = CASE WHEN $4::boolean THEN $5 ELSE username END, "
 	"  password_hash = $6::text, "
+	"  notify_email = coalesce($11::boolean, notify_email), "
 	"  updated_at = now(), version = version + 1 "
 	"  WHERE id = $1 AND ($7::integer IS NULL OR version = $7::integer) "
-	"  RETURNING " USER_COLS "), "
+	"  RETURNING " ME_COLS "), "
 	"s AS (UPDATE refresh_sessions SET revoked_at = now() "
 	"  WHERE EXISTS (SELECT 1 FROM u) AND user_id = $1 "
 	"  AND revoked_at IS NULL AND family_id IS DISTINCT FROM $8::uuid), "
 	"a AS (INSERT INTO audit_events (actor_id, target_id, action, client_addr, request_id) "
 	"  SELECT $1, $1, 'password.change', left($9, 64), left($10, 128) "
 	"  WHERE EXISTS (SELECT 1 FROM u)) "
-	"SELECT " USER_JSON("u") ", u.version FROM u", 10, DB_ROW };
+	"SELECT " ME_JSON("u") ", u.version FROM u", 11, DB_ROW };
 /*
  * Newest first.  $1 limit + 1 (one row more tells "there is more"),
  * $2 offset, $3/$4 the keyset cursor (created_at, id of the last row seen)
@@ -118,6 +129,7 @@ static const struct field_spec me_specs[] = {
 	{ "password", FT_STRING, F_BYTES, PASSWORD_MIN_BYTES, PASSWORD_MAX_BYTES,
 	    NULL, 0, 0, NULL },
 	{ "current_password", FT_STRING, F_BYTES, 1, PASSWORD_MAX_BYTES, NULL, 0, 0, NULL },
+	{ "notify_email", FT_BOOL, 0, 0, 0, NULL, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
 };
 
@@ -293,7 +305,9 @@ users_me_patch(struct req *r)
 	struct app	*a = r->app;
 	struct db_user	 as = as_caller(r);
 	json_object	*errs, *pwo = NULL, *cpo = NULL;
-	const char	*v[10];
+	const char	*v[11];
+	json_object	*ne = NULL;
+	const char	*notify;
 	char		 newhash[PASSWORD_HASH_MAX], ifm[24], sid[37];
 	PGresult	*res = NULL;
 	enum db_status	 s;
@@ -329,13 +343,18 @@ users_me_patch(struct req *r)
 	v[2] = json_str(r->json, "display_name");
 	v[3] = json_has(r->json, "username") ? "true" : "false";
 	v[4] = json_str(r->json, "username");
+	notify = json_object_object_get_ex(r->json, "notify_email", &ne) && ne != NULL ?
+	    (json_object_get_boolean(ne) ? "true" : "false") : NULL;
 	if (has_pw) {
 		v[5] = newhash;
 		v[7] = sid[0] ? sid : NULL;
 		v[8] = r->remote_addr;
 		v[9] = r->request_id;
-	} else
+		v[10] = notify;
+	} else {
 		v[5] = v[6];	/* If-Match */
+		v[6] = notify;
+	}
 	s = db_exec(&a->db, &as, has_pw ? &st_me_update_pw : &st_me_update, v, &res);
 	if (s == DB_NOT_FOUND)
 		st = http_problem(r, 412, "the user has changed since that ETag");

@@ -87,7 +87,7 @@ check "nothing is installed outside $PREFIX" test -z "$outside"
 [ -z "$outside" ] || printf '    outside: %s\n' $outside
 
 # --- expected files -----------------------------------------------------------
-for f in taskman-fcgi taskmanctl; do
+for f in taskman-fcgi taskmanctl taskman-jobs; do
     if [ -f "$R/bin/$f" ] && [ -x "$R/bin/$f" ] && [ "$(stat -c %a "$R/bin/$f")" = 755 ]; then
         ok "bin/$f is installed, mode 0755"
     else
@@ -110,6 +110,8 @@ expect+=(lib/systemd/system/taskman.socket lib/systemd/system/taskman.service
          lib/systemd/system/taskman-prune.service lib/systemd/system/taskman-prune.timer
          share/taskman/systemd/taskman.env.example
          share/taskman/systemd/migrate.env.example share/taskman/systemd/README.md)
+# taskman-jobs (docs/EVENTS.md)
+expect+=(lib/systemd/system/taskman-jobs.service share/taskman/systemd/jobs.env.example)
 # the web app (scripts/build-web): index.html and hashed assets, each with
 # its .gz; the hashed names are checked below, not listed
 expect+=(share/taskman/web/index.html share/taskman/web/index.html.gz)
@@ -131,7 +133,7 @@ check "data files have mode 0644" test "${#badmode[@]}" -eq 0
 
 # Every installed file is either expected or a binary: no strays.
 extra=$(cd "$R" && find . -type f | sed 's|^\./||' | sort |
-    grep -vxF -e bin/taskman-fcgi -e bin/taskmanctl "${expect[@]/#/-e}" |
+    grep -vxF -e bin/taskman-fcgi -e bin/taskmanctl -e bin/taskman-jobs "${expect[@]/#/-e}" |
     grep -vE '^share/taskman/web/assets/[a-z]+-[A-Za-z0-9]{8}\.(js|css|svg)(\.gz)?$' | head -n 5)
 check "no unexpected files are installed" test -z "$extra"
 [ -z "$extra" ] || printf '    extra: %s\n' $extra
@@ -153,6 +155,8 @@ svc=$R/lib/systemd/system/taskman.service
 mig=$R/lib/systemd/system/taskman-migrate.service
 check "taskman.service runs $PREFIX/bin/taskman-fcgi" \
     grep -qx "ExecStart=$PREFIX/bin/taskman-fcgi" "$svc"
+check "taskman-jobs.service runs $PREFIX/bin/taskman-jobs" \
+    grep -qx "ExecStart=$PREFIX/bin/taskman-jobs" "$R/lib/systemd/system/taskman-jobs.service"
 check "taskman-migrate.service runs $PREFIX/bin/taskmanctl migrate up" \
     grep -qx "ExecStart=$PREFIX/bin/taskmanctl migrate up" "$mig"
 check "taskman.socket listens on /run/taskman/taskman.sock, group www-data, 0660" \

@@ -220,6 +220,12 @@ login(struct pu_user *u)
 }
 
 void
+pu_user_login(struct pu_user *u)
+{
+	login(u);
+}
+
+void
 pu_user_fresh(struct pu_user *u, const char *role)
 {
 	struct resp	 r;

@@ -32,6 +32,8 @@ const struct pu_user	*pu_alice(void);
 const struct pu_user	*pu_bob(void);
 /* Registers and logs in a new user; role "readonly" demotes it first. */
 void	pu_user_fresh(struct pu_user *u, const char *role);
+/* Logs u in again (a new token, e.g. after its role changed). */
+void	pu_user_login(struct pu_user *u);
 
 /*
  * One request with JSON body (may be NULL), Bearer token (may be NULL)

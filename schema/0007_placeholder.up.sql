@@ -1,2 +1,0 @@
--- Placeholder for 0007_events (branch events); removed when events is merged.
-SELECT 1;
