@@ -24,7 +24,7 @@ static const char *const rel_names[R_N] = {
 
 struct world {
 	struct pu_user	u[R_N];
-	char		project[40], sprint[40], task[40], alist[40];
+	char		project[40], sprint[40], task[40], alist[40], comment[40];
 };
 
 /* The memberships of project p for the relations of w (owner: the trigger's). */
@@ -74,6 +74,39 @@ alist_new(const struct world *w, const char *p, char id[40])
 }
 
 static void
+comment_new(const struct world *w, char id[40])
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/v1/tasks/%s/comments", w->task);
+	pu_create(&w->u[R_OWNER], path, "{\"body\":\"a comment\"}", id);
+}
+
+/* A fresh editor of the shared project (someone to remove). */
+static void
+member_new(const struct world *w, char id[40])
+{
+	struct pu_user	u;
+	char		dummy[8];
+
+	pu_user_fresh(&u, NULL);
+	pu_sql(dummy, sizeof(dummy), "INSERT INTO project_members (project_id, user_id, role) "
+	    "VALUES ('%s', '%s', 'editor')", w->project, u.id);
+	snprintf(id, 40, "%s", u.id);
+}
+
+static void
+invitation_new(const struct world *w, char id[40])
+{
+	char	path[128], body[160], tag[64];
+
+	pu_unique(tag, sizeof(tag), "inv");
+	snprintf(path, sizeof(path), "/api/v1/projects/%s/invitations", w->project);
+	snprintf(body, sizeof(body), "{\"email\":\"%s@example.com\",\"role\":\"viewer\"}", tag);
+	pu_create(&w->u[R_OWNER], path, body, id);
+}
+
+static void
 world_make(struct world *w)
 {
 	int	i;
@@ -84,6 +117,7 @@ world_make(struct world *w)
 	sprint_new(w, w->project, w->sprint);
 	pu_task(&w->u[R_OWNER], "shared task", "new", "3", NULL, w->sprint, w->task);
 	alist_new(w, w->project, w->alist);
+	comment_new(w, w->comment);
 	/* readonly after joining: the instance role wins over the project role */
 	{
 		char dummy[8];
@@ -106,9 +140,12 @@ snapshot(const struct world *w, const char *extra, char out[64])
 	    "UNION ALL SELECT a::text FROM action_lists a WHERE a.project_id = '%s' "
 	    "UNION ALL SELECT m::text FROM project_members m WHERE m.project_id = '%s' "
 	    "UNION ALL SELECT p::text FROM projects p WHERE p.id::text = '%s' "
-	    "UNION ALL SELECT t::text FROM tasks t WHERE t.id::text = '%s') q",
+	    "UNION ALL SELECT t::text FROM tasks t WHERE t.id::text = '%s' "
+	    "UNION ALL SELECT c::text FROM comments c WHERE c.task_id = '%s' OR c.id::text = '%s' "
+	    "UNION ALL SELECT i::text FROM invitations i WHERE i.project_id = '%s' "
+	    "UNION ALL SELECT m::text FROM project_members m WHERE m.project_id::text = '%s') q",
 	    w->project, w->project, w->project, w->task, w->project, w->project,
-	    extra, extra);
+	    extra, extra, w->task, extra, w->project, extra);
 }
 
 /* Replaces {P} {S} {T} {A} in fmt; {X} by x. */
@@ -122,7 +159,9 @@ fill(const struct world *w, const char *fmt, const char *x, char *dst, size_t le
 		if (fmt[0] == '{' && fmt[1] != '\0' && fmt[2] == '}') {
 			v = fmt[1] == 'P' ? w->project : fmt[1] == 'S' ? w->sprint :
 			    fmt[1] == 'T' ? w->task : fmt[1] == 'A' ? w->alist :
-			    fmt[1] == 'X' ? x : NULL;
+			    fmt[1] == 'C' ? w->comment : fmt[1] == 'X' ? x :
+			    fmt[1] == 'M' ? w->u[R_MANAGER].id :
+			    fmt[1] == 'V' ? w->u[R_VIEWER].id : NULL;
 			if (v != NULL) {
 				n += (size_t)snprintf(dst + n, len - n, "%s", v);
 				fmt += 2;
@@ -141,8 +180,14 @@ fill(const struct world *w, const char *fmt, const char *x, char *dst, size_t le
 #define CREATE	{ 201, 201, 201, 403, 422, 422, 422, 403 }
 #define DEL	{ 204, 204, 204, 403, 404, 404, 404, 403 }
 #define DELMGR	{ 204, 204, 403, 403, 404, 404, 404, 403 }
+#define MGRREAD	{ 200, 200, 403, 403, 404, 404, 404, 403 }
+#define COMMENT	{ 201, 201, 201, 403, 404, 404, 404, 403 }
+#define AUTHOR	{ 200, 403, 403, 403, 404, 404, 404, 403 }
+#define INVITE	{ 201, 201, 403, 403, 404, 404, 404, 403 }
+#define OWNER	{ 200, 403, 403, 403, 404, 404, 404, 403 }
+#define OWNER_OR_MGR	{ 200, 200, 403, 403, 404, 404, 404, 403 }
 
-enum fresh { F_NONE, F_TASK, F_SPRINT, F_ALIST, F_PROJECT };
+enum fresh { F_NONE, F_TASK, F_SPRINT, F_ALIST, F_PROJECT, F_COMMENT, F_MEMBER, F_INVITATION };
 
 static const struct row {
 	const char	*method, *path, *body;
@@ -171,6 +216,22 @@ static const struct row {
 	{ "DELETE", "/api/v1/sprints/{X}", NULL, F_SPRINT, DEL },
 	{ "DELETE", "/api/v1/action-lists/{X}", NULL, F_ALIST, DEL },
 	{ "DELETE", "/api/v1/projects/{X}", NULL, F_PROJECT, DELMGR },
+	/* members, invitations, comments, activity (API.md section 6) */
+	{ "GET", "/api/v1/projects/{P}/members", NULL, F_NONE, READ },
+	{ "GET", "/api/v1/projects/{P}/activity", NULL, F_NONE, READ },
+	{ "GET", "/api/v1/tasks/{T}/activity", NULL, F_NONE, READ },
+	{ "GET", "/api/v1/tasks/{T}/comments", NULL, F_NONE, READ },
+	{ "GET", "/api/v1/comments/{C}", NULL, F_NONE, READ },
+	{ "POST", "/api/v1/tasks/{T}/comments", "{\"body\":\"hi\"}", F_NONE, COMMENT },
+	{ "PATCH", "/api/v1/comments/{C}", "{\"body\":\"edited\"}", F_NONE, AUTHOR },
+	{ "DELETE", "/api/v1/comments/{X}", NULL, F_COMMENT, DELMGR },
+	{ "GET", "/api/v1/projects/{P}/invitations", NULL, F_NONE, MGRREAD },
+	{ "POST", "/api/v1/projects/{P}/invitations",
+	  "{\"email\":\"matrix@example.com\",\"role\":\"viewer\"}", F_NONE, INVITE },
+	{ "DELETE", "/api/v1/projects/{P}/invitations/{X}", NULL, F_INVITATION, DELMGR },
+	{ "PATCH", "/api/v1/projects/{P}/members/{V}", "{\"role\":\"viewer\"}", F_NONE, OWNER_OR_MGR },
+	{ "DELETE", "/api/v1/projects/{P}/members/{X}", NULL, F_MEMBER, DELMGR },
+	{ "POST", "/api/v1/projects/{X}/transfer", "{\"user_id\":\"{M}\"}", F_PROJECT, OWNER },
 };
 
 Test(teams, permission_matrix_over_http, .timeout = 120)
@@ -198,6 +259,15 @@ Test(teams, permission_matrix_over_http, .timeout = 120)
 				break;
 			case F_PROJECT:
 				project_new(&w, x);
+				break;
+			case F_COMMENT:
+				comment_new(&w, x);
+				break;
+			case F_MEMBER:
+				member_new(&w, x);
+				break;
+			case F_INVITATION:
+				invitation_new(&w, x);
 				break;
 			case F_NONE:
 				break;
@@ -260,7 +330,7 @@ Test(teams, rls_matrix_as_the_app_role, .timeout = 60)
 		    "+ (SELECT count(*) FROM sprints WHERE project_id = '%s') "
 		    "+ (SELECT count(*) FROM tasks WHERE project_id = '%s') "
 		    "+ (SELECT count(*) FROM action_lists WHERE project_id = '%s') "
-		    "+ (SELECT count(*) FROM comments WHERE task_id = '%s') "
+		    "+ (SELECT least(count(*), 1) FROM comments WHERE task_id = '%s') "
 		    "+ (SELECT least(count(*), 1) FROM activity WHERE project_id = '%s') "
 		    "+ (SELECT least(count(*), 1) FROM project_members WHERE project_id = '%s')",
 		    w.project, w.project, w.project, w.project, w.task, w.project, w.project);
