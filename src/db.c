@@ -12,7 +12,7 @@
 
 static const char *const db_status_names[] = {
 	"ok", "not_found", "conflict", "fk_violation", "invalid", "retry",
-	"timeout", "unavailable", "unauthenticated", "forbidden", "error"
+	"timeout", "unavailable", "unauthenticated", "forbidden", "refused", "error"
 };
 
 const char *
@@ -46,6 +46,12 @@ db_status_from_sqlstate(const char *ss)
 	 */
 	if (strcmp(ss, "42501") == 0)
 		return DB_FORBIDDEN;
+	/*
+	 * Our own class: a function RAISEd to roll its transaction back and
+	 * say why in the message (schema 0009, taskman_tasks_batch()).
+	 */
+	if (strncmp(ss, "TM", 2) == 0)
+		return DB_REFUSED;
 	/* connection exceptions, admin/crash shutdown, cannot connect now */
 	if (strncmp(ss, "08", 2) == 0 || strncmp(ss, "57P0", 4) == 0 ||
 	    strcmp(ss, "53300") == 0)

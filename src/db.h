@@ -27,6 +27,7 @@ enum db_status {
 	DB_UNAVAILABLE,		/* no connection, or it broke */
 	DB_UNAUTHENTICATED,	/* 28000: the user is gone, disabled or changed role */
 	DB_FORBIDDEN,		/* 42501 from a row-level security policy: the second lock */
+	DB_REFUSED,		/* class TM: a function of ours refused; db.message says why */
 	DB_ERROR		/* anything else: a bug; logged, 500 */
 };
 
@@ -67,7 +68,8 @@ struct db {
 	struct metrics_slot	*metrics;	/* NULL: not counted */
 	char			 sqlstate[6];	/* of the last error, "" if none */
 	char			 constraint[64];/* of the last error, "" if none */
-	char			 message[256];	/* its primary message, for the log */
+	char			 message[256];	/* its primary message (for the log, or
+						   the reason of DB_REFUSED) */
 };
 
 void		 db_init(struct db *db, const char *url, int statement_timeout_ms);

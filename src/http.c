@@ -453,6 +453,7 @@ http_db_problem(struct req *r, enum db_status s)
 	case DB_RETRY:
 	case DB_UNAVAILABLE:
 		return http_problem(r, 503, "the database is unavailable; nothing was changed");
+	case DB_REFUSED:	/* only for handlers that read the reason */
 	case DB_ERROR:
 		break;
 	}
@@ -633,6 +634,16 @@ http_if_match(const struct req *r, long *version)
 	n = strlen(s);
 	while (n > 0 && s[n - 1] == ' ')
 		n--;
+	if (n == 1 && s[0] == '*')
+		return 2;
+	return etag_parse(s, n, false, version) ? 1 : -1;
+}
+
+int
+http_etag_value(const char *s, long *version)
+{
+	size_t n = strlen(s);
+
 	if (n == 1 && s[0] == '*')
 		return 2;
 	return etag_parse(s, n, false, version) ? 1 : -1;

@@ -134,6 +134,8 @@ void	 http_etag(struct req *r, long version);
  * -1 when it is not one strong ETag of ours.
  */
 int	 http_if_match(const struct req *r, long *version);
+/* One If-Match value s (a batch operation's if_match): as http_if_match(). */
+int	 http_etag_value(const char *s, long *version);
 /* Whether the request's Prefer header holds the preference pref ("a=b"). */
 bool	 http_prefers(const struct req *r, const char *pref);
 /* True when If-None-Match names version (or "*"): answer 304. */

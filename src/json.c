@@ -418,6 +418,9 @@ validate_value(const struct field_spec *f, json_object *v, char *msg,
 					return "must not repeat a value";
 		}
 		return NULL;
+	case FT_OBJECT:
+		return json_object_is_type(v, json_type_object) ? NULL :
+		    "must be a JSON object";
 	case FT_OBJECT_ARRAY:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";

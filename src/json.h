@@ -38,7 +38,8 @@ enum field_type {
 	FT_TIME,	/* HH:MM */
 	FT_EMAIL,
 	FT_STRING_SET,	/* array of <= max distinct strings of item_min..item_max */
-	FT_OBJECT_ARRAY	/* array of <= max objects, each checked against items */
+	FT_OBJECT_ARRAY,/* array of <= max objects, each checked against items */
+	FT_OBJECT	/* any JSON object: its handler checks the members */
 };
 
 #define F_REQUIRED	0x1	/* must be present (not checked for partial updates) */

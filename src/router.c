@@ -13,6 +13,7 @@
 /* resource module headers (one line each, keep sorted) */
 #include "api/action_lists.h"
 #include "api/activity.h"
+#include "api/batch.h"
 #include "api/comments.h"
 #include "api/invitations.h"
 #include "api/members.h"
@@ -57,6 +58,8 @@ const struct route router_routes[] = {
 	{ HTTP_POST,	"/api/v1/tasks",			tasks_create,		AUTH_WRITE, BODY_JSON },
 	{ HTTP_GET,	"/api/v1/tasks/search",			tasks_search,		AUTH_READ,  BODY_NONE },
 	{ HTTP_GET,	"/api/v1/tasks/high-priority",		tasks_high_priority,	AUTH_READ,  BODY_NONE },
+	/* api/batch.c */
+	{ HTTP_POST,	"/api/v1/tasks/batch",			batch_tasks,		AUTH_WRITE, BODY_JSON },
 	{ HTTP_GET,	"/api/v1/tasks/{id}",			tasks_get,		AUTH_READ,  BODY_NONE },
 	{ HTTP_PATCH,	"/api/v1/tasks/{id}",			tasks_patch,		AUTH_WRITE, BODY_JSON },
 	{ HTTP_DELETE,	"/api/v1/tasks/{id}",			tasks_delete,		AUTH_WRITE, BODY_NONE },

@@ -536,6 +536,18 @@ tasks_check_extra(json_object *body, const char *const *readonly,
 	}
 }
 
+int
+tasks_check_body(json_object *body, enum tasks_body kind, json_object *errors)
+{
+	static const struct field_spec *const specs[] = { create_specs, patch_specs,
+		status_specs };
+	size_t n = json_errors_total(errors);
+
+	json_validate(body, specs[kind], kind == TASKS_BODY_PATCH, errors);
+	tasks_check_extra(body, v1_readonly, errors);
+	return (int)(json_errors_total(errors) - n);
+}
+
 /*
  * Validates r->json (NULL allowed when optional) against specs.  Returns
  * 0, or 422 with errors[] set.  *version gets the body's "version" as
@@ -577,8 +589,8 @@ task_response(struct req *r, int status, const char *body, const char *version)
  * 422 for the problems (comma list from taskman_task_problems()) that are
  * not transitions: references that are not the caller's, due date rules.
  */
-static int
-problems_response(struct req *r, const char *list)
+int
+tasks_problems_response(struct req *r, const char *list)
 {
 	json_object	*errs = json_object_new_array(), *e, *f, *m;
 	char		 codes[256], detail[256] = "the body breaks a rule", *p, *save = NULL;
@@ -610,9 +622,27 @@ problems_response(struct req *r, const char *list)
 	return http_problem_errors(r, 422, detail, errs);
 }
 
+int
+tasks_transition_problem(struct req *r, const char *probs, const char *from,
+    const char *to)
+{
+	char detail[160];
+
+	if (strstr(probs, "dropped") != NULL)
+		return http_problem_type(r, 409, "invalid-transition",
+		    "Invalid status transition",
+		    "a dropped task cannot be completed; restore it first");
+	if (strstr(probs, "transition") == NULL)
+		return 0;
+	snprintf(detail, sizeof(detail), "status cannot change from %s to %s", from,
+	    to != NULL ? to : "that status");
+	return http_problem_type(r, 409, "invalid-transition",
+	    "Invalid status transition", detail);
+}
+
 /* A foreign key or check that caught a reference going away meanwhile. */
-static int
-reference_problem(struct req *r, enum db_status s)
+int
+tasks_reference_problem(struct req *r, enum db_status s)
 {
 	const char	*c = r->app->db.constraint;
 	json_object	*errs;
@@ -682,7 +712,7 @@ tasks_do_create(struct req *r, const char *changes, enum tasks_view view,
 	if ((st = idem_after_create(r, &ix, s)) != 0)
 		goto out;
 	if (s == DB_FK_VIOLATION || s == DB_INVALID) {
-		st = reference_problem(r, s);
+		st = tasks_reference_problem(r, s);
 		goto out;
 	}
 	if (s != DB_OK) {
@@ -695,7 +725,7 @@ tasks_do_create(struct req *r, const char *changes, enum tasks_view view,
 		goto out;
 	}
 	if (PQgetvalue(res, 0, 0)[0] != '\0') {
-		st = problems_response(r, PQgetvalue(res, 0, 0));
+		st = tasks_problems_response(r, PQgetvalue(res, 0, 0));
 		goto out;
 	}
 	metrics_task_created(r->app->mslot);
@@ -749,7 +779,7 @@ tasks_do_update(struct req *r, const char *id, const char *changes,
 	for (attempt = 0; ; attempt++) {
 		s = db_exec(&r->app->db, &as, &st_update, v, &res);
 		if (s == DB_FK_VIOLATION || s == DB_INVALID)
-			return reference_problem(r, s);
+			return tasks_reference_problem(r, s);
 		if (s != DB_OK)
 			return http_db_problem(r, s);
 		if (PQntuples(res) == 0) {
@@ -783,23 +813,11 @@ tasks_do_update(struct req *r, const char *id, const char *changes,
 			    "Version conflict", detail);
 			goto out;
 		}
-		if (strstr(probs, "dropped") != NULL) {
-			st = http_problem_type(r, 409, "invalid-transition",
-			    "Invalid status transition",
-			    "a dropped task cannot be completed; restore it first");
+		if ((st = tasks_transition_problem(r, probs, PQgetvalue(res, 0, 1),
+		    json_str(r->json, "status"))) != 0)
 			goto out;
-		}
-		if (strstr(probs, "transition") != NULL) {
-			snprintf(detail, sizeof(detail), "status cannot change from %s "
-			    "to %s", PQgetvalue(res, 0, 1),
-			    json_str(r->json, "status") ? json_str(r->json, "status") :
-			    "that status");
-			st = http_problem_type(r, 409, "invalid-transition",
-			    "Invalid status transition", detail);
-			goto out;
-		}
 		if (probs[0] != '\0') {
-			st = problems_response(r, probs);
+			st = tasks_problems_response(r, probs);
 			goto out;
 		}
 		/* the row changed between the statement's read and its write */

@@ -101,6 +101,35 @@ int	tasks_query_check(struct req *r, const char *const *allowed);
 void	tasks_check_extra(json_object *body, const char *const *readonly,
 	    json_object *errors);
 
+/* Which single-request body a task change set is checked as. */
+enum tasks_body {
+	TASKS_BODY_CREATE,	/* POST /api/v1/tasks */
+	TASKS_BODY_PATCH,	/* PATCH /api/v1/tasks/{id} (version allowed) */
+	TASKS_BODY_STATUS	/* POST /api/v1/tasks/{id}/status */
+};
+
+/*
+ * Checks body with the field rules of that single request (specs and
+ * tasks_check_extra()), appending to errors; returns how many it added.
+ * For api/batch.c, whose operations carry the same bodies.
+ */
+int	tasks_check_body(json_object *body, enum tasks_body kind, json_object *errors);
+
+/*
+ * Answers for a write the database refused; each returns the status with
+ * the response set.  tasks_problems_response(): 422 for the codes of
+ * taskman_task_problems() (a comma list) that are not transitions.
+ * tasks_transition_problem(): 409 invalid-transition when probs holds a
+ * transition code (from: the task's status, to: the one asked for or
+ * NULL), else 0 with nothing set.  tasks_reference_problem(): 422 for a
+ * foreign key or check that caught a reference going away (db.constraint),
+ * else the generic problem of s.
+ */
+int	tasks_problems_response(struct req *r, const char *list);
+int	tasks_transition_problem(struct req *r, const char *probs, const char *from,
+	    const char *to);
+int	tasks_reference_problem(struct req *r, enum db_status s);
+
 /* The field specs of this module's request bodies, NULL-terminated. */
 struct field_spec;
 extern const struct field_spec *const tasks_field_specs[];

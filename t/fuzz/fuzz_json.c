@@ -18,6 +18,7 @@
 
 #include "api/action_lists.h"
 #include "api/auth.h"
+#include "api/batch.h"
 #include "api/comments.h"
 #include "api/invitations.h"
 #include "api/members.h"
@@ -45,7 +46,7 @@ property_failed(const char *file, int line, const char *what)
  * module is fuzzed without a copy here to keep in step.
  */
 static const struct field_spec *const *const spec_tables[] = {
-	action_lists_field_specs, auth_field_specs, comments_field_specs,
+	action_lists_field_specs, auth_field_specs, batch_field_specs, comments_field_specs,
 	invitations_field_specs, members_field_specs, projects_field_specs,
 	sprints_field_specs, tasks_field_specs, todo_field_specs, users_field_specs,
 };
@@ -102,6 +103,46 @@ validate(json_object *o, const struct field_spec *specs, bool partial)
 	json_object_put(errors);
 }
 
+/*
+ * A batch body (POST /api/v1/tasks/batch): batch_check() answers in range,
+ * its errors print as strict JSON, and the operations it hands on are
+ * exactly those before the first bad one.
+ */
+static void
+batch(json_object *o)
+{
+	json_object	*errors = json_object_new_array(), *ops = json_object_new_array();
+	json_object	*again = NULL, *a;
+	const char	*text;
+	size_t		 len;
+	int		 rc;
+
+	if (errors == NULL || ops == NULL)
+		goto out;
+	rc = batch_check(o, errors, ops);
+	PROPERTY(rc == BATCH_OK || rc == BATCH_ENVELOPE || (rc >= 0 && rc < BATCH_MAX));
+	PROPERTY((rc == BATCH_OK) == (json_object_array_length(errors) == 0));
+	if (rc >= 0)
+		PROPERTY(json_object_array_length(ops) == (size_t)rc);
+	if (rc == BATCH_OK) {
+		PROPERTY(json_object_object_get_ex(o, "operations", &a));
+		PROPERTY(json_object_array_length(ops) == json_object_array_length(a));
+	}
+	text = json_object_to_json_string_length(errors, JSON_C_TO_STRING_PLAIN, &len);
+	PROPERTY(text != NULL);
+	PROPERTY(json_parse_strict(text, len, &again) == JSON_OK);
+	json_object_put(again);
+	/* the operations go to the database as JSON text: strict JSON too */
+	text = json_object_to_json_string_length(ops, JSON_C_TO_STRING_PLAIN, &len);
+	PROPERTY(text != NULL);
+	again = NULL;
+	PROPERTY(json_parse_strict(text, len, &again) == JSON_OK);
+	json_object_put(again);
+out:
+	json_object_put(errors);
+	json_object_put(ops);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -143,6 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			validate(o, spec_tables[t][i], true);
 		}
 	validate(o, nested, false);
+	batch(o);
 	(void)json_has(o, "title");
 	(void)json_str(o, "title");
 	json_object_put(o);

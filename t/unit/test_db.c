@@ -11,7 +11,7 @@ Test(db, sqlstate_mapping)
 		{ "23514", DB_INVALID }, { "22P02", DB_INVALID }, { "22001", DB_INVALID },
 		{ "40001", DB_RETRY }, { "40P01", DB_RETRY }, { "57014", DB_TIMEOUT },
 		{ "57P01", DB_UNAVAILABLE }, { "08006", DB_UNAVAILABLE },
-		{ "28000", DB_UNAUTHENTICATED }, { "42P01", DB_ERROR }, { "42501", DB_FORBIDDEN }, { "", DB_UNAVAILABLE },
+		{ "28000", DB_UNAUTHENTICATED }, { "42P01", DB_ERROR }, { "42501", DB_FORBIDDEN }, { "TMB01", DB_REFUSED }, { "", DB_UNAVAILABLE },
 		{ NULL, DB_UNAVAILABLE },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
