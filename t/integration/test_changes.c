@@ -570,18 +570,24 @@ model_from_list(struct model *m, const struct pu_user *u)
 {
 	struct resp	 r;
 	json_object	*items, *t;
+	char		 path[CURSOR_MAX + 64], next[CURSOR_MAX] = "";
 	size_t		 i;
 
 	m->n = 0;
-	pu_call(&r, u, "GET", "/api/v1/tasks?limit=200", NULL, NULL, NULL);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert(pu_isnull(r.json, "next_cursor"), "more than one page of tasks");
-	items = pu_get(r.json, "items");
-	for (i = 0; i < json_object_array_length(items); i++) {
-		t = json_object_array_get_idx(items, i);
-		model_set(m, pu_str(t, "id"), pu_int(t, "version"));
-	}
-	resp_free(&r);
+	do {
+		snprintf(path, sizeof(path), "/api/v1/tasks?limit=200%s%s",
+		    next[0] ? "&cursor=" : "", next);
+		pu_call(&r, u, "GET", path, NULL, NULL, NULL);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		items = pu_get(r.json, "items");
+		for (i = 0; i < json_object_array_length(items); i++) {
+			t = json_object_array_get_idx(items, i);
+			model_set(m, pu_str(t, "id"), pu_int(t, "version"));
+		}
+		snprintf(next, sizeof(next), "%s",
+		    pu_isnull(r.json, "next_cursor") ? "" : pu_str(r.json, "next_cursor"));
+		resp_free(&r);
+	} while (next[0] != '\0');
 }
 
 /* One statement on c; false (and a line on stderr) if it failed. */
@@ -745,7 +751,7 @@ Test(changes, concurrent_writers_a_reader_ends_with_the_servers_state, .timeout 
 		pu_sql(q, sizeof(q), "SELECT coalesce(max(xid)::text, '0') FROM activity "
 		    "WHERE scope IN ('%s', '%s')", a.id, p);
 		last = strtoull(q, NULL, 10);
-		deadline = time(NULL) + 60;
+		deadline = time(NULL) + 20;
 		do {
 			all = feed_all(&a, c0, 500);
 			seen += model_apply(m, all);
@@ -754,12 +760,12 @@ Test(changes, concurrent_writers_a_reader_ends_with_the_servers_state, .timeout 
 				break;
 			usleep(200 * 1000);
 		} while (time(NULL) < deadline);
-		cr_assert_gt(cursor_xid(c0), last, "round %d: the feed never passed xid %" PRIu64
-		    " (a transaction elsewhere held it back for a minute)", round, last);
 		model_text(m, got, sizeof(got));
 		pu_sql(want, sizeof(want), "SELECT coalesce(string_agg(id::text || ':' || version, ',' "
 		    "ORDER BY id), '') FROM tasks WHERE scope IN ('%s', '%s')", a.id, p);
 		cr_assert_str_eq(got, want, "round %d: the client's tasks differ from the server's", round);
+		cr_assert_gt(cursor_xid(c0), last, "round %d: the cursor never passed xid %" PRIu64
+		    " (a transaction elsewhere held the feed back for 20 s?)", round, last);
 		cr_expect_gt(seen, 20, "round %d: the feed carried %d task changes", round, seen);
 		cr_log_info("round %d: %d tasks, %d task changes followed", round, m->n, seen);
 	}
