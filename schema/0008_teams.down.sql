@@ -521,3 +521,24 @@ DROP FUNCTION taskman_activity_record(), taskman_activity_prune(integer, integer
     taskman_user_brief(uuid), taskman_assignee_ok(uuid, uuid, uuid),
     taskman_my_write_scopes(), taskman_my_managed(), taskman_me(),
     taskman_role_in(uuid, uuid), taskman_scopes_of(uuid, text), taskman_role_rank(text);
+
+-- taskman_set_user as 0006 made it
+CREATE OR REPLACE FUNCTION taskman_set_user(p_id uuid, p_role text, p_sid uuid) RETURNS boolean
+    LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE WHEN set_config('taskman.user_id', CASE WHEN c.ok THEN p_id::text ELSE '' END, true)
+                     || set_config('taskman.role', CASE WHEN c.ok THEN p_role ELSE '' END, true)
+                     || CASE WHEN c.ok THEN ''
+                             ELSE set_config('transaction_read_only', 'on', true) END
+                     IS NULL
+                THEN false
+                ELSE c.ok END
+      FROM (SELECT set_config('taskman.user_id', p_id::text, true)::uuid AS uid) AS pre,
+           LATERAL (SELECT EXISTS (SELECT 1 FROM public.users u
+                                    WHERE u.id = pre.uid AND NOT u.disabled AND u.role = p_role)
+                       AND (p_sid IS NULL
+                            OR EXISTS (SELECT 1 FROM public.refresh_sessions s
+                                        WHERE s.family_id = p_sid AND s.user_id = pre.uid
+                                          AND s.revoked_at IS NULL AND s.rotated_at IS NULL
+                                          AND s.expires_at > now())) AS ok) AS c
+$$;

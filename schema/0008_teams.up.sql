@@ -1230,3 +1230,32 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON invitations     TO taskman_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON comments        TO taskman_app;
 GRANT SELECT                         ON activity        TO taskman_app;
 GRANT SELECT                         ON activity_horizon TO taskman_app;
+
+------------------------------------------------------------------------------
+-- Per request (issue 9): taskman_set_user (0006) ran its look-ups once per
+-- reference to c.ok -- four times -- because the planner pulled the
+-- LATERAL sub-select up into each use; OFFSET 0 keeps it one sub-plan run
+-- once.  u.id = p_id gives the users look-up its primary-key condition
+-- (pre.uid, the same value, keeps it after the set_config it depends on).
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION taskman_set_user(p_id uuid, p_role text, p_sid uuid) RETURNS boolean
+    LANGUAGE sql VOLATILE
+AS $$
+    SELECT CASE WHEN set_config('taskman.user_id', CASE WHEN c.ok THEN p_id::text ELSE '' END, true)
+                     || set_config('taskman.role', CASE WHEN c.ok THEN p_role ELSE '' END, true)
+                     || CASE WHEN c.ok THEN ''
+                             ELSE set_config('transaction_read_only', 'on', true) END
+                     IS NULL
+                THEN false
+                ELSE c.ok END
+      FROM (SELECT set_config('taskman.user_id', p_id::text, true)::uuid AS uid) AS pre,
+           LATERAL (SELECT EXISTS (SELECT 1 FROM public.users u
+                                    WHERE u.id = p_id AND u.id = pre.uid
+                                      AND NOT u.disabled AND u.role = p_role)
+                       AND (p_sid IS NULL
+                            OR EXISTS (SELECT 1 FROM public.refresh_sessions s
+                                        WHERE s.family_id = p_sid AND s.user_id = pre.uid
+                                          AND s.revoked_at IS NULL AND s.rotated_at IS NULL
+                                          AND s.expires_at > now())) AS ok
+                    OFFSET 0) AS c
+$$;
