@@ -319,7 +319,7 @@ CREATE POLICY action_lists_owner ON action_lists
 CREATE POLICY tasks_owner_reads ON tasks FOR SELECT TO CURRENT_USER USING (true);
 
 -- CASCADE: also the JSON functions taking these row types
-DROP TABLE activity, comments, invitations, project_members CASCADE;
+DROP TABLE activity, activity_horizon, comments, invitations, project_members CASCADE;
 DROP INDEX sprints_project_created_idx, action_lists_project_created_idx, action_lists_items_idx,
            tasks_scope_assignee_idx, tasks_assignee_idx;
 
@@ -746,7 +746,7 @@ ALTER FUNCTION taskman_detach_from_sprint() SET search_path = pg_catalog, public
 ALTER FUNCTION taskman_unlink_deleted_task() SET search_path = pg_catalog, public, pg_temp;
 ALTER FUNCTION taskman_action_items_check_tasks() SET search_path = pg_catalog, public, pg_temp;
 
-DROP FUNCTION taskman_activity_record(), taskman_projects_owner_member(),
+DROP FUNCTION taskman_activity_record(), taskman_activity_prune(integer, integer), taskman_projects_owner_member(),
     taskman_projects_owner_check(), taskman_tasks_assignee_check(), taskman_members_unassign(),
     taskman_invitation_answer(uuid, boolean), taskman_invited_me(text, text),
     taskman_user_brief(uuid), taskman_assignee_ok(uuid, uuid, uuid),

@@ -649,11 +649,24 @@ CREATE TABLE activity (
     resource_id    uuid        NOT NULL,
     title          text,
     action         text        NOT NULL,
-    changes        jsonb
+    changes        jsonb,
+    -- the writing transaction: the changes feed (API.md section 7,
+    -- docs/CHANGES.md) hands out rows in (xid, id) order, only those below
+    -- the reading snapshot's xmin (every such transaction has ended)
+    xid            xid8        NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX activity_project_idx ON activity (project_id, id) WHERE project_id IS NOT NULL;
 CREATE INDEX activity_task_idx ON activity (task_id, id) WHERE task_id IS NOT NULL;
-CREATE INDEX activity_scope_idx ON activity (scope, id);
+-- The changes feed: one range per scope of the reader, in feed order.
+CREATE INDEX activity_scope_xid_idx ON activity (scope, xid, id);
+
+-- The feed position of the last row pruned (taskman_activity_prune): a
+-- cursor before it may have missed a row and is refused (410).
+CREATE TABLE activity_horizon (
+    one  boolean PRIMARY KEY DEFAULT true CHECK (one),
+    xid  xid8    NOT NULL,
+    id   bigint  NOT NULL
+);
 
 CREATE FUNCTION taskman_activity_json(a activity) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -688,6 +701,7 @@ DECLARE
     v_rid    uuid := (r ->> 'id')::uuid;
     v_scopes uuid[];
     v_projs  uuid[];
+    v_pname  text;
     i        integer;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
@@ -697,9 +711,17 @@ BEGIN
                              'completed_at', 'added_at', 'added_by')
            AND (o -> e.key) IS DISTINCT FROM e.value;
         IF ch IS NULL THEN
-            RETURN NULL;
+            IF (o -> 'version') IS NOT DISTINCT FROM (n -> 'version') THEN
+                RETURN NULL;
+            END IF;
+            -- only the version moved (a PATCH with the values the row
+            -- had): the changes feed must still hand out the new version.
+            -- Without project and task, the logs of tasks and projects
+            -- leave the row out.
+            v_action := 'touched';
         END IF;
     END IF;
+    SELECT u.username INTO v_name FROM public.users u WHERE u.id = v_actor;
 
     CASE TG_TABLE_NAME
     WHEN 'tasks' THEN
@@ -745,7 +767,19 @@ BEGIN
         v_type := 'member';
         v_rid := (r ->> 'user_id')::uuid;
         SELECT u.username INTO v_title FROM public.users u WHERE u.id = v_rid;
-        IF NOT EXISTS (SELECT 1 FROM public.projects p WHERE p.id = (r ->> 'project_id')::uuid) THEN
+        SELECT p.name INTO v_pname FROM public.projects p WHERE p.id = (r ->> 'project_id')::uuid;
+        -- A member who loses the project can no longer read its scope, so
+        -- their own scope learns it too (resource the project, no
+        -- project_id: no project's log shows it); the changes feed turns
+        -- it into the project's "revoked", or "delete" when the project
+        -- itself is being deleted (its log goes with it).
+        IF TG_OP = 'DELETE' THEN
+            INSERT INTO public.activity (actor_id, actor_username, scope, resource_type,
+                                         resource_id, title, action)
+            VALUES (v_actor, v_name, v_rid, 'project', (r ->> 'project_id')::uuid, v_pname,
+                    CASE WHEN v_pname IS NULL THEN 'deleted' ELSE 'member_removed' END);
+        END IF;
+        IF v_pname IS NULL THEN
             RETURN NULL;    -- the project is being deleted
         END IF;
         v_scopes := ARRAY[(r ->> 'project_id')::uuid];
@@ -777,7 +811,10 @@ BEGIN
         END IF;
     END IF;
 
-    SELECT u.username INTO v_name FROM public.users u WHERE u.id = v_actor;
+    IF v_action = 'touched' THEN
+        v_task := NULL;
+        v_projs := array_fill(NULL::uuid, ARRAY[cardinality(v_scopes)]);
+    END IF;
     FOR i IN 1 .. cardinality(v_scopes) LOOP
         INSERT INTO public.activity (actor_id, actor_username, scope, project_id, task_id,
                                      resource_type, resource_id, title, action, changes)
@@ -801,6 +838,41 @@ CREATE TRIGGER comments_activity AFTER INSERT OR UPDATE OR DELETE ON comments
 CREATE TRIGGER project_members_activity AFTER INSERT OR UPDATE OR DELETE ON project_members
     FOR EACH ROW EXECUTE FUNCTION taskman_activity_record();
 
+-- One batch of the log's retention (taskmanctl prune calls it until it
+-- returns less than p_batch): at most p_batch rows older than p_days
+-- days, oldest first, only below the snapshot's xmin (so a cursor handed
+-- out later is never behind a pruned row); activity_horizon moves past
+-- them in the same transaction.  Nobody updates activity rows, so the
+-- short DELETE blocks no writer.
+CREATE FUNCTION taskman_activity_prune(p_days integer, p_batch integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    n   integer;
+    vx  xid8;
+    vi  bigint;
+BEGIN
+    WITH d AS (DELETE FROM public.activity a
+                WHERE a.id IN (SELECT o.id FROM public.activity o
+                                WHERE o.at < now() - make_interval(days => p_days)
+                                  AND o.xid < pg_snapshot_xmin(pg_current_snapshot())
+                                ORDER BY o.id LIMIT p_batch)
+               RETURNING a.xid, a.id)
+    SELECT (SELECT count(*) FROM d)::integer,
+           (SELECT d.xid FROM d ORDER BY d.xid DESC, d.id DESC LIMIT 1),
+           (SELECT d.id FROM d ORDER BY d.xid DESC, d.id DESC LIMIT 1)
+      INTO n, vx, vi;
+    IF n > 0 THEN
+        INSERT INTO public.activity_horizon AS h (one, xid, id) VALUES (true, vx, vi)
+        ON CONFLICT (one) DO UPDATE SET xid = EXCLUDED.xid, id = EXCLUDED.id
+         WHERE (h.xid, h.id) < (EXCLUDED.xid, EXCLUDED.id);
+    END IF;
+    RETURN n;
+END
+$$;
+REVOKE ALL ON FUNCTION taskman_activity_prune(integer, integer) FROM PUBLIC;
+
 ------------------------------------------------------------------------------
 -- Row-level security
 ------------------------------------------------------------------------------
@@ -809,6 +881,7 @@ ALTER TABLE project_members ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE invitations     ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE comments        ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE activity        ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE activity_horizon ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 
 -- The table owner, in the SECURITY DEFINER functions above.
 CREATE POLICY projects_definer        ON projects        TO CURRENT_USER USING (true) WITH CHECK (true);
@@ -819,6 +892,7 @@ CREATE POLICY project_members_definer ON project_members TO CURRENT_USER USING (
 CREATE POLICY invitations_definer     ON invitations     TO CURRENT_USER USING (true) WITH CHECK (true);
 CREATE POLICY comments_definer        ON comments        TO CURRENT_USER USING (true) WITH CHECK (true);
 CREATE POLICY activity_definer        ON activity        TO CURRENT_USER USING (true) WITH CHECK (true);
+CREATE POLICY activity_horizon_definer ON activity_horizon TO CURRENT_USER USING (true) WITH CHECK (true);
 CREATE POLICY users_definer_reads     ON users FOR SELECT TO CURRENT_USER USING (true);
 
 -- Projects: members read, the creator inserts, managers change and delete.
@@ -926,6 +1000,8 @@ CREATE POLICY comments_no_readonly_delete ON comments AS RESTRICTIVE FOR DELETE
 -- trigger (no INSERT privilege for the workers).
 CREATE POLICY activity_read ON activity FOR SELECT
     USING (scope = ANY ((SELECT taskman_my_scopes())::uuid[]));
+-- The horizon is one position of the log, the same for everyone.
+CREATE POLICY activity_horizon_read ON activity_horizon FOR SELECT USING (true);
 
 ------------------------------------------------------------------------------
 -- The finder (0005) learns the assignee filter ($18: a user, or the
@@ -1153,6 +1229,7 @@ GRANT SELECT, UPDATE, DELETE         ON project_members TO taskman_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON invitations     TO taskman_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON comments        TO taskman_app;
 GRANT SELECT                         ON activity        TO taskman_app;
+GRANT SELECT                         ON activity_horizon TO taskman_app;
 
 ------------------------------------------------------------------------------
 -- Per request (issue 9): taskman_set_user (0006) ran its look-ups once per

@@ -140,6 +140,9 @@ config_load(struct config *c, char *err, size_t errlen)
 	if (env_long("TASKMAN_HEALTH_CACHE_MS", 2000, 0, 60000, &n, err, errlen))
 		return -1;
 	c->health_cache_ms = (int)n;
+	if (env_long("TASKMAN_CHANGES_RETENTION_DAYS", 30, 1, 3650, &n, err, errlen))
+		return -1;
+	c->changes_retention_days = (int)n;
 	c->metrics_file = env("TASKMAN_METRICS_FILE");
 	c->cors_origins = env("TASKMAN_CORS_ORIGINS");
 	if (c->cors_origins != NULL && (strchr(c->cors_origins, '*') != NULL ||

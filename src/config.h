@@ -43,6 +43,7 @@ struct config {
 	const char	*jwks_file;	/* external issuer keys, optional */
 	const char	*external_issuer;
 	const char	*external_audience;
+	int		 changes_retention_days;	/* older cursors: 410 */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "api/action_lists.h"
 #include "api/activity.h"
 #include "api/batch.h"
+#include "api/changes.h"
 #include "api/comments.h"
 #include "api/invitations.h"
 #include "api/members.h"
@@ -136,6 +137,9 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/api/v1/webhooks/{id}/deliveries",	webhooks_deliveries,	AUTH_READ,  BODY_NONE },
 	{ HTTP_POST,	"/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
 							webhooks_redeliver,	AUTH_WRITE, BODY_NONE },
+
+	/* api/changes.c */
+	{ HTTP_GET,	"/api/v1/changes",		changes_list,	AUTH_READ,  BODY_NONE },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);
