@@ -12,6 +12,7 @@
 #include "api/users.h"
 /* resource module headers (one line each, keep sorted) */
 #include "api/action_lists.h"
+#include "api/export.h"
 #include "api/projects.h"
 #include "api/sprints.h"
 #include "api/tasks.h"
@@ -92,6 +93,9 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/api/v1/action-lists/{id}",	action_lists_get, AUTH_READ,  BODY_NONE },
 	{ HTTP_PATCH,	"/api/v1/action-lists/{id}",	action_lists_patch, AUTH_WRITE, BODY_JSON },
 	{ HTTP_DELETE,	"/api/v1/action-lists/{id}",	action_lists_delete, AUTH_WRITE, BODY_NONE },
+
+	/* api/export.c */
+	{ HTTP_GET,	"/api/v1/export",		export_get,	AUTH_READ,  BODY_NONE },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);

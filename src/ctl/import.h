@@ -1,0 +1,50 @@
+/*
+ * import.h -- `taskmanctl import FILE --user EMAIL`: loads a taskman
+ * export (GET /api/v1/export), a Todoist project CSV or a Kanboard task
+ * CSV export into one user's account, with new ids and the references
+ * between the rows kept (docs/EXPORT.md has the formats and mappings).
+ *
+ *   taskmanctl import FILE --user EMAIL [--format auto|json|todoist|kanboard]
+ *                          [--project NAME]
+ *
+ * The format is detected from the file: a JSON object is a taskman
+ * export, a CSV header with TYPE and CONTENT is Todoist's, one with
+ * "Task Id" and "Title" is Kanboard's.  --project names the project a
+ * Todoist file becomes (default: the file name without .csv).
+ *
+ * Everything happens in one transaction: a file that is malformed in any
+ * way (syntax, a cut document, a value the data model refuses) changes
+ * nothing.  Database: TASKMAN_MIGRATE_DATABASE_URL (the owner role), else
+ * TASKMAN_DATABASE_URL, else PG*; the rows are written as the user
+ * (taskman.user_id), so the activity log names them.
+ *
+ * Exit statuses: 0 imported, 1 failure (malformed file, no such user,
+ * database error), 64 bad command line, 66 unreadable file, 78 bad
+ * configuration.
+ */
+#ifndef TASKMAN_CTL_IMPORT_H
+#define TASKMAN_CTL_IMPORT_H
+
+#include <stddef.h>
+
+/* argv[0] is "import"; returns the exit status. */
+int	import_cmd(int argc, char **argv);
+
+/* Limits of the CSV reader (RFC 4180). */
+#define IMPORT_CSV_FIELD_MAX	65536	/* bytes of one field, decoded */
+#define IMPORT_CSV_FIELDS_MAX	64	/* fields of one record */
+#define IMPORT_FILE_MAX		((size_t)256 << 20)
+
+/*
+ * One CSV record from *p (advanced past it; end is the end of the data):
+ * fields separated by commas, records by LF or CRLF, a field in double
+ * quotes may hold commas, line breaks and "" for a quote.  Fills up to
+ * IMPORT_CSV_FIELDS_MAX fields, each malloc()ed and NUL-terminated (the
+ * caller frees them with import_csv_free).  Returns the number of fields,
+ * 0 at the end of the data, or -1 with a message in err.
+ */
+int	import_csv_record(const char **p, const char *end, char **fields,
+	    char *err, size_t errlen);
+void	import_csv_free(char **fields, int n);
+
+#endif /* TASKMAN_CTL_IMPORT_H */
