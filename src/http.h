@@ -176,9 +176,9 @@ void	 http_send(struct req *r);
  *
  * A failure after begin cannot be reported in the body: http_stream_end
  * with complete = false (or a failed write) marks the response cut short,
- * and the worker then drops the FastCGI connection without ending the
- * request, so nginx aborts the client's transfer instead of ending the
- * chunked body as if it were whole.
+ * and the worker then aborts the FastCGI connection (serve() in
+ * taskman-fcgi.c), so nginx aborts the client's transfer instead of ending
+ * the chunked body as if it were whole.
  *
  * Each returns 0, or -1 when the stream is broken (the client is gone);
  * after -1 further writes are no-ops.  The handler returns r->status.

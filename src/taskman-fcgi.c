@@ -171,12 +171,22 @@ serve(struct app *a, FCGX_Request *fr)
 		metrics_refresh(a->mslot);
 	log_request(&r);
 	/*
-	 * A streamed body that was cut short must not look whole: without
-	 * FCGI_END_REQUEST nginx aborts the client's transfer (no last chunk).
+	 * A streamed body that was cut short must not look whole.  nginx
+	 * takes a FastCGI connection that merely closes (no END_REQUEST) as
+	 * the end of a body of unknown length and sends the last chunk; a
+	 * record it cannot parse (version 0) is an upstream error instead,
+	 * and with the head already sent it closes the client's connection
+	 * without the last chunk.  libfcgi writes whole records at each
+	 * flush, so the socket is at a record boundary here.
 	 */
 	if (r.streamed && r.stream_failed) {
+		static const unsigned char poison[8];	/* all zero: version 0 */
+		ssize_t n;
+
 		log_msg(LOG_ERROR, "stream_cut", "request %s: the streamed response "
-		    "was cut short; the connection is dropped", r.request_id);
+		    "was cut short; the connection is aborted", r.request_id);
+		n = write(fr->ipcFd, poison, sizeof(poison));
+		(void)n;	/* the client may be gone already */
 		shutdown(fr->ipcFd, SHUT_RDWR);
 	}
 	http_req_reset(&r);
