@@ -54,7 +54,9 @@ struct section {
 /*
  * taskman_me() is the verified request user (set in this transaction);
  * the scope conditions repeat what row-level security enforces anyway and
- * let the scope indexes answer.
+ * let the scope indexes answer.  Tasks and activity come in the order of
+ * their (scope, ...) index, so a cursor over 100,000 tasks starts at once
+ * instead of sorting them all first (each FETCH has the statement timeout).
  */
 static const struct section sections[] = {
 	SECTION("projects",
@@ -67,7 +69,7 @@ static const struct section sections[] = {
 	SECTION("tasks",
 	    "SELECT taskman_task_json(t)::text FROM tasks t "
 	    "WHERE t.scope = ANY (taskman_my_scopes()) AND t.owner_id = taskman_me() "
-	    "ORDER BY t.created_at, t.id"),
+	    "ORDER BY t.scope, t.created_at, t.id"),
 	SECTION("action_lists",
 	    "SELECT taskman_action_list_json(a)::text FROM action_lists a "
 	    "WHERE a.owner_id = taskman_me() "
@@ -79,7 +81,7 @@ static const struct section sections[] = {
 	SECTION("activity",
 	    "SELECT taskman_activity_json(a)::text FROM activity a "
 	    "WHERE a.scope = ANY (taskman_my_scopes()) AND a.actor_id = taskman_me() "
-	    "ORDER BY a.id"),
+	    "ORDER BY a.scope, a.id"),
 };
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
