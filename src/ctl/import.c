@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "csv.h"
 #include "import.h"
 #include "migrate.h"
 #include "valid.h"
@@ -182,118 +183,20 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- CSV */
 
-void
-import_csv_free(char **fields, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(fields[i]);
-		fields[i] = NULL;
-	}
-}
-
-int
-import_csv_record(const char **pp, const char *end, char **fields,
-    char *err, size_t errlen)
-{
-	const char	*p = *pp;
-	char		*f = NULL;
-	size_t		 flen;
-	int		 n = 0;
-	bool		 quoted;
-
-	if (p >= end)
-		return 0;
-	for (;;) {
-		if (n >= IMPORT_CSV_FIELDS_MAX) {
-			fail(err, errlen, "a record has more than %d fields", IMPORT_CSV_FIELDS_MAX);
-			goto bad;
-		}
-		if ((f = malloc(IMPORT_CSV_FIELD_MAX + 1)) == NULL) {
-			fail(err, errlen, "out of memory");
-			goto bad;
-		}
-		flen = 0;
-		quoted = p < end && *p == '"';
-		if (quoted) {
-			p++;
-			for (;;) {
-				if (p >= end) {
-					fail(err, errlen, "a quoted field is not closed");
-					goto bad;
-				}
-				if (*p == '"') {
-					if (p + 1 < end && p[1] == '"') {
-						p++;	/* "" is one quote */
-					} else {
-						p++;
-						break;
-					}
-				}
-				if (flen >= IMPORT_CSV_FIELD_MAX) {
-					fail(err, errlen, "a field is longer than %d bytes",
-					    IMPORT_CSV_FIELD_MAX);
-					goto bad;
-				}
-				f[flen++] = *p++;
-			}
-			if (p < end && *p != ',' && *p != '\n' && *p != '\r') {
-				fail(err, errlen, "text after the closing quote of a field");
-				goto bad;
-			}
-		} else {
-			while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
-				if (*p == '"') {
-					fail(err, errlen, "a quote inside an unquoted field");
-					goto bad;
-				}
-				if (flen >= IMPORT_CSV_FIELD_MAX) {
-					fail(err, errlen, "a field is longer than %d bytes",
-					    IMPORT_CSV_FIELD_MAX);
-					goto bad;
-				}
-				f[flen++] = *p++;
-			}
-		}
-		if (memchr(f, '\0', flen) != NULL) {
-			fail(err, errlen, "a field contains a NUL byte");
-			goto bad;
-		}
-		f[flen] = '\0';
-		fields[n++] = f;
-		f = NULL;
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		/* end of record: LF, CRLF, a lone CR, or the end of the data */
-		if (p < end && *p == '\r')
-			p++;
-		if (p < end && *p == '\n')
-			p++;
-		break;
-	}
-	*pp = p;
-	return n;
-bad:
-	free(f);
-	import_csv_free(fields, n);
-	return -1;
-}
-
 /* The index of the header field named name (case-insensitive), or -1. */
 static int
-col(char **hdr, int n, const char *name)
+col(const struct csv_record *hdr, const char *name)
 {
-	for (int i = 0; i < n; i++)
-		if (strcasecmp(hdr[i], name) == 0)
+	for (int i = 0; i < hdr->n; i++)
+		if (strcasecmp(hdr->field[i], name) == 0)
 			return i;
 	return -1;
 }
 
 static const char *
-cell(char **rec, int n, int i)
+cell(const struct csv_record *rec, int i)
 {
-	return i >= 0 && i < n ? rec[i] : "";
+	return i >= 0 && i < rec->n ? rec->field[i] : "";
 }
 
 static bool
@@ -342,7 +245,7 @@ digits12(const char **p)
  * -1 anything else.
  */
 static int
-parse_when(const char *s, char date[11], char ts[20], bool *utc)
+parse_when(const char *s, char date[32], char ts[48], bool *utc)
 {
 	const char	*p = s;
 	int		 y, m, d, h = 0, mi = 0, sec = 0;
@@ -407,10 +310,10 @@ parse_when(const char *s, char date[11], char ts[20], bool *utc)
 		p++;
 	if (*p != '\0')
 		return -1;
-	snprintf(date, 11, "%04d-%02d-%02d", y, m, d);
+	snprintf(date, 32, "%04d-%02d-%02d", y, m, d);
 	if (!timed)
 		return 1;
-	snprintf(ts, 20, "%s%c%02d:%02d:%02d", date, 'T', h, mi, sec);
+	snprintf(ts, 48, "%.10sT%02d:%02d:%02d", date, h, mi, sec);
 	return 2;
 }
 
@@ -475,25 +378,28 @@ static int
 todoist_doc(const char *p, const char *end, const char *project, json_object **out,
     char *err, size_t errlen)
 {
-	char		*hdr[IMPORT_CSV_FIELDS_MAX], *rec[IMPORT_CSV_FIELDS_MAX];
-	char		 e2[256], id[32], date[11], ts[20];
+	struct csv_record hdr, rec;
+	char		 e2[256], id[32], date[32], ts[48];
 	int		 nh, n, ctype, ccontent, cdesc, cprio, cdate, ctz, row = 1, ntask = 0;
 	int		 rc = -1;
 	json_object	*doc = new_doc(), *proj, *task = NULL;
 	char		*section_name = NULL;
 	bool		 utc;
 
-	if ((nh = import_csv_record(&p, end, hdr, e2, sizeof(e2))) <= 0) {
+	csv_init(&hdr);
+	csv_init(&rec);
+	if ((nh = csv_read(&hdr, &p, end, e2, sizeof(e2))) <= 0) {
 		fail(err, errlen, "line 1: %s", nh < 0 ? e2 : "no header");
+		csv_free(&hdr);
 		json_object_put(doc);
 		return -1;
 	}
-	ctype = col(hdr, nh, "TYPE");
-	ccontent = col(hdr, nh, "CONTENT");
-	cdesc = col(hdr, nh, "DESCRIPTION");
-	cprio = col(hdr, nh, "PRIORITY");
-	cdate = col(hdr, nh, "DATE");
-	ctz = col(hdr, nh, "TIMEZONE");
+	ctype = col(&hdr, "TYPE");
+	ccontent = col(&hdr, "CONTENT");
+	cdesc = col(&hdr, "DESCRIPTION");
+	cprio = col(&hdr, "PRIORITY");
+	cdate = col(&hdr, "DATE");
+	ctz = col(&hdr, "TIMEZONE");
 
 	proj = json_object_new_object();
 	json_object_object_add(proj, "id", json_object_new_string("todoist-project"));
@@ -501,7 +407,7 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 	json_object_object_add(proj, "status", json_object_new_string("active"));
 	json_object_array_add(section(doc, "projects"), proj);
 
-	while ((n = import_csv_record(&p, end, rec, e2, sizeof(e2))) != 0) {
+	while ((n = csv_read(&rec, &p, end, e2, sizeof(e2))) != 0) {
 		const char *type, *content, *prio, *when;
 
 		row++;
@@ -509,8 +415,8 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 			fail(err, errlen, "record %d: %s", row, e2);
 			goto out;
 		}
-		type = cell(rec, n, ctype);
-		content = cell(rec, n, ccontent);
+		type = cell(&rec, ctype);
+		content = cell(&rec, ccontent);
 		if (strcmp(type, "section") == 0) {
 			free(section_name);
 			section_name = strdup(content);
@@ -519,7 +425,6 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 
 			if (task == NULL) {
 				fail(err, errlen, "record %d: a note before any task", row);
-				import_csv_free(rec, n);
 				goto out;
 			}
 			c = json_object_new_object();
@@ -530,13 +435,12 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 		} else if (strcmp(type, "task") == 0) {
 			json_object	*tags = json_object_new_array();
 			char		*title = malloc(strlen(content) + 1), *t = title;
-			const char	*s = content, *desc = cell(rec, n, cdesc);
+			const char	*s = content, *desc = cell(&rec, cdesc);
 			int		 k;
 
 			if (title == NULL) {
 				json_object_put(tags);
 				fail(err, errlen, "out of memory");
-				import_csv_free(rec, n);
 				goto out;
 			}
 			/* "@label" words become tags and leave the title */
@@ -564,12 +468,11 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 			json_object_object_add(task, "title", json_object_new_string(
 			    blank(title) ? content : title + strspn(title, " ")));
 			free(title);
-			prio = cell(rec, n, cprio);
+			prio = cell(&rec, cprio);
 			k = prio[0] >= '1' && prio[0] <= '4' && prio[1] == '\0' ? prio[0] - '1' : -1;
 			if (k < 0 && !blank(prio)) {
 				json_object_put(tags);
 				fail(err, errlen, "record %d: PRIORITY must be 1 to 4, not %s", row, prio);
-				import_csv_free(rec, n);
 				goto out;
 			}
 			if (k >= 0) {
@@ -578,20 +481,20 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 				json_object_object_add(task, "priority", json_object_new_string(pr));
 			}
 			json_object_object_add(task, "tags", tags);
-			when = cell(rec, n, cdate);
+			when = cell(&rec, cdate);
 			switch (parse_when(when, date, ts, &utc)) {
 			case 0:
 				break;
 			case 1: {
-				char z[24];
+				char z[64];
 
 				snprintf(z, sizeof(z), "%sT00:00:00Z", date);
 				json_object_object_add(task, "due_at", json_object_new_string(z));
 				break;
 			}
 			case 2:
-				if (utc || blank(cell(rec, n, ctz))) {
-					char z[24];
+				if (utc || blank(cell(&rec, ctz))) {
+					char z[64];
 
 					snprintf(z, sizeof(z), "%sZ", ts);
 					json_object_object_add(task, "due_at", json_object_new_string(z));
@@ -599,7 +502,7 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 					json_object_object_add(task, "due_local",
 					    json_object_new_string(ts));
 					json_object_object_add(task, "due_tz",
-					    json_object_new_string(cell(rec, n, ctz)));
+					    json_object_new_string(cell(&rec, ctz)));
 				}
 				break;
 			default: {
@@ -621,11 +524,11 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 				json_object_object_add(task, "description", json_object_new_string(desc));
 			json_object_array_add(section(doc, "tasks"), task);
 		}
-		import_csv_free(rec, n);
 	}
 	rc = 0;
 out:
-	import_csv_free(hdr, nh);
+	csv_free(&hdr);
+	csv_free(&rec);
 	free(section_name);
 	if (rc == 0)
 		*out = doc;
@@ -659,7 +562,7 @@ kanboard_status(const char *status, const char *column)
 static int
 kanboard_when(json_object *o, const char *key, const char *s)
 {
-	char	 date[11], ts[20], z[24];
+	char	 date[32], ts[48], z[64];
 	bool	 utc;
 
 	switch (parse_when(s, date, ts, &utc)) {
@@ -685,33 +588,36 @@ kanboard_when(json_object *o, const char *key, const char *s)
 static int
 kanboard_doc(const char *p, const char *end, json_object **out, char *err, size_t errlen)
 {
-	char		*hdr[IMPORT_CSV_FIELDS_MAX], *rec[IMPORT_CSV_FIELDS_MAX];
+	struct csv_record hdr, rec;
 	char		 e2[256];
 	int		 nh, n, row = 1, rc = -1;
 	int		 cid, cproj, cstatus, ccat, ccol, cdue, cscore, ctitle, ccreated, cdone;
 	int		 cprio, ctags, cdesc;
 	json_object	*doc = new_doc();
 
-	if ((nh = import_csv_record(&p, end, hdr, e2, sizeof(e2))) <= 0) {
+	csv_init(&hdr);
+	csv_init(&rec);
+	if ((nh = csv_read(&hdr, &p, end, e2, sizeof(e2))) <= 0) {
 		fail(err, errlen, "line 1: %s", nh < 0 ? e2 : "no header");
+		csv_free(&hdr);
 		json_object_put(doc);
 		return -1;
 	}
-	cid = col(hdr, nh, "Task Id");
-	cproj = col(hdr, nh, "Project");
-	cstatus = col(hdr, nh, "Status");
-	ccat = col(hdr, nh, "Category");
-	ccol = col(hdr, nh, "Column");
-	cdue = col(hdr, nh, "Due date");
-	cscore = col(hdr, nh, "Complexity");
-	ctitle = col(hdr, nh, "Title");
-	ccreated = col(hdr, nh, "Creation date");
-	cdone = col(hdr, nh, "Completion date");
-	cprio = col(hdr, nh, "Priority");
-	ctags = col(hdr, nh, "Tags");
-	cdesc = col(hdr, nh, "Description");
+	cid = col(&hdr, "Task Id");
+	cproj = col(&hdr, "Project");
+	cstatus = col(&hdr, "Status");
+	ccat = col(&hdr, "Category");
+	ccol = col(&hdr, "Column");
+	cdue = col(&hdr, "Due date");
+	cscore = col(&hdr, "Complexity");
+	ctitle = col(&hdr, "Title");
+	ccreated = col(&hdr, "Creation date");
+	cdone = col(&hdr, "Completion date");
+	cprio = col(&hdr, "Priority");
+	ctags = col(&hdr, "Tags");
+	cdesc = col(&hdr, "Description");
 
-	while ((n = import_csv_record(&p, end, rec, e2, sizeof(e2))) != 0) {
+	while ((n = csv_read(&rec, &p, end, e2, sizeof(e2))) != 0) {
 		json_object	*t, *tags, *projects = section(doc, "projects");
 		const char	*pname, *prio, *score, *tg, *status;
 		char		 pid[300], tid[64];
@@ -723,19 +629,17 @@ kanboard_doc(const char *p, const char *end, json_object **out, char *err, size_
 			fail(err, errlen, "record %d: %s", row, e2);
 			goto out;
 		}
-		if (n == 1 && blank(rec[0])) {
-			import_csv_free(rec, n);
+		if (n == 1 && blank(rec.field[0]))
 			continue;
-		}
 		t = json_object_new_object();
 		json_object_array_add(section(doc, "tasks"), t);
-		snprintf(tid, sizeof(tid), "kanboard-task-%d:%.32s", row, cell(rec, n, cid));
+		snprintf(tid, sizeof(tid), "kanboard-task-%d:%.32s", row, cell(&rec, cid));
 		json_object_object_add(t, "id", json_object_new_string(tid));
-		json_object_object_add(t, "title", json_object_new_string(cell(rec, n, ctitle)));
-		if (!blank(cell(rec, n, cdesc)))
+		json_object_object_add(t, "title", json_object_new_string(cell(&rec, ctitle)));
+		if (!blank(cell(&rec, cdesc)))
 			json_object_object_add(t, "description",
-			    json_object_new_string(cell(rec, n, cdesc)));
-		pname = cell(rec, n, cproj);
+			    json_object_new_string(cell(&rec, cdesc)));
+		pname = cell(&rec, cproj);
 		if (!blank(pname)) {
 			bool found = false;
 
@@ -758,48 +662,46 @@ kanboard_doc(const char *p, const char *end, json_object **out, char *err, size_
 			}
 			json_object_object_add(t, "project_id", json_object_new_string(pid));
 		}
-		status = kanboard_status(cell(rec, n, cstatus), cell(rec, n, ccol));
+		status = kanboard_status(cell(&rec, cstatus), cell(&rec, ccol));
 		json_object_object_add(t, "status", json_object_new_string(status));
-		prio = cell(rec, n, cprio);
+		prio = cell(&rec, cprio);
 		if (!blank(prio)) {
 			errno = 0;
 			v = strtol(prio, &e, 10);
 			if (errno != 0 || *e != '\0' || e == prio) {
 				fail(err, errlen, "record %d: Priority must be a number, not %s", row, prio);
-				import_csv_free(rec, n);
 				goto out;
 			}
 			json_object_object_add(t, "priority", json_object_new_string(
 			    v >= 2 ? "p0" : v == 1 ? "p1" : v == 0 ? "p2" : "p3"));
 		}
-		score = cell(rec, n, cscore);
+		score = cell(&rec, cscore);
 		if (!blank(score) && strcmp(score, "0") != 0)
 			json_object_object_add(t, "estimate_points", json_object_new_string(score));
 		tags = json_object_new_array();
-		tg = cell(rec, n, ctags);
+		tg = cell(&rec, ctags);
 		while (*tg != '\0') {
 			size_t len = strcspn(tg, ",");
 
 			tag_add(tags, tg, len);
 			tg += len + (tg[len] == ',');
 		}
-		if (!blank(cell(rec, n, ccat)))
-			tag_add(tags, cell(rec, n, ccat), strlen(cell(rec, n, ccat)));
+		if (!blank(cell(&rec, ccat)))
+			tag_add(tags, cell(&rec, ccat), strlen(cell(&rec, ccat)));
 		json_object_object_add(t, "tags", tags);
-		if (kanboard_when(t, "due_at", cell(rec, n, cdue)) != 0 ||
-		    kanboard_when(t, "created_at", cell(rec, n, ccreated)) != 0 ||
+		if (kanboard_when(t, "due_at", cell(&rec, cdue)) != 0 ||
+		    kanboard_when(t, "created_at", cell(&rec, ccreated)) != 0 ||
 		    (strcmp(status, "done") == 0 &&
-		    kanboard_when(t, "completed_at", cell(rec, n, cdone)) != 0)) {
+		    kanboard_when(t, "completed_at", cell(&rec, cdone)) != 0)) {
 			fail(err, errlen, "record %d: a date is not YYYY-MM-DD, MM/DD/YYYY or "
 			    "DD.MM.YYYY (with an optional HH:MM)", row);
-			import_csv_free(rec, n);
 			goto out;
 		}
-		import_csv_free(rec, n);
 	}
 	rc = 0;
 out:
-	import_csv_free(hdr, nh);
+	csv_free(&hdr);
+	csv_free(&rec);
 	if (rc == 0)
 		*out = doc;
 	else
@@ -1088,21 +990,22 @@ static enum format
 detect(const char *p, const char *end)
 {
 	const char	*q = p;
-	char		*hdr[IMPORT_CSV_FIELDS_MAX], e[128];
-	int		 n;
+	struct csv_record hdr;
+	char		 e[128];
 	enum format	 f = FMT_AUTO;
 
 	while (q < end && isspace((unsigned char)*q))
 		q++;
 	if (q < end && *q == '{')
 		return FMT_JSON;
-	if ((n = import_csv_record(&p, end, hdr, e, sizeof(e))) <= 0)
-		return FMT_AUTO;
-	if (col(hdr, n, "TYPE") >= 0 && col(hdr, n, "CONTENT") >= 0)
-		f = FMT_TODOIST;
-	else if (col(hdr, n, "Task Id") >= 0 && col(hdr, n, "Title") >= 0)
-		f = FMT_KANBOARD;
-	import_csv_free(hdr, n);
+	csv_init(&hdr);
+	if (csv_read(&hdr, &p, end, e, sizeof(e)) > 0) {
+		if (col(&hdr, "TYPE") >= 0 && col(&hdr, "CONTENT") >= 0)
+			f = FMT_TODOIST;
+		else if (col(&hdr, "Task Id") >= 0 && col(&hdr, "Title") >= 0)
+			f = FMT_KANBOARD;
+	}
+	csv_free(&hdr);
 	return f;
 }
 

@@ -30,21 +30,6 @@
 /* argv[0] is "import"; returns the exit status. */
 int	import_cmd(int argc, char **argv);
 
-/* Limits of the CSV reader (RFC 4180). */
-#define IMPORT_CSV_FIELD_MAX	65536	/* bytes of one field, decoded */
-#define IMPORT_CSV_FIELDS_MAX	64	/* fields of one record */
-#define IMPORT_FILE_MAX		((size_t)256 << 20)
-
-/*
- * One CSV record from *p (advanced past it; end is the end of the data):
- * fields separated by commas, records by LF or CRLF, a field in double
- * quotes may hold commas, line breaks and "" for a quote.  Fills up to
- * IMPORT_CSV_FIELDS_MAX fields, each malloc()ed and NUL-terminated (the
- * caller frees them with import_csv_free).  Returns the number of fields,
- * 0 at the end of the data, or -1 with a message in err.
- */
-int	import_csv_record(const char **p, const char *end, char **fields,
-	    char *err, size_t errlen);
-void	import_csv_free(char **fields, int n);
+#define IMPORT_FILE_MAX	((size_t)256 << 20)
 
 #endif /* TASKMAN_CTL_IMPORT_H */
