@@ -30,6 +30,7 @@
 /* argv[0] is "import"; returns the exit status. */
 int	import_cmd(int argc, char **argv);
 
+/* The largest file read (the CSV bounds are in csv.h). */
 #define IMPORT_FILE_MAX	((size_t)256 << 20)
 
 #endif /* TASKMAN_CTL_IMPORT_H */
