@@ -460,7 +460,9 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 				*--t = '\0';
 			if (section_name != NULL)
 				tag_add(tags, section_name, strlen(section_name));
+			/* in the document at once: every way out below frees it with doc */
 			task = json_object_new_object();
+			json_object_array_add(section(doc, "tasks"), task);
 			snprintf(id, sizeof(id), "todoist-task-%d", ++ntask);
 			json_object_object_add(task, "id", json_object_new_string(id));
 			json_object_object_add(task, "project_id",
@@ -522,7 +524,6 @@ todoist_doc(const char *p, const char *end, const char *project, json_object **o
 			}
 			if (desc != NULL && !blank(desc))
 				json_object_object_add(task, "description", json_object_new_string(desc));
-			json_object_array_add(section(doc, "tasks"), task);
 		}
 	}
 	rc = 0;
