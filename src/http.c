@@ -563,8 +563,8 @@ http_send(struct req *r)
 {
 	struct http_out	 o;
 
-	if (r->out == NULL)
-		return;
+	if (r->out == NULL || r->streamed)
+		return;		/* a streamed response is on the wire already */
 	if (http_render(r, &o) != 0)
 		log_msg(LOG_ERROR, "response_failed", "request %s: the response could "
 		    "not be built; sent a 500 instead", r->request_id);
@@ -572,6 +572,68 @@ http_send(struct req *r)
 	if (o.body != NULL && o.body_len > 0)
 		FCGX_PutStr(o.body, (int)o.body_len, r->out);
 	http_out_free(&o);
+}
+
+int
+http_stream_begin(struct req *r, int status, const char *type)
+{
+	const struct status_info *si = status_find(status);
+	struct buf	 hb;
+	int		 rc = 0;
+
+	r->status = si->status;
+	r->streamed = true;
+	buf_init(&hb, 0);
+	buf_printf(&hb, "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "X-Request-ID: %s\r\nCache-Control: no-store\r\n",
+	    si->status, si->reason, type, r->request_id);
+	buf_append(&hb, buf_cstr(&r->out_headers), r->out_headers.len);
+	buf_puts(&hb, "\r\n");
+	if (hb.failed || r->out_headers.failed) {
+		r->stream_failed = true;
+		rc = -1;
+	} else if (r->out != NULL &&
+	    FCGX_PutStr(hb.data, (int)hb.len, r->out) != (int)hb.len) {
+		r->stream_failed = true;
+		rc = -1;
+	}
+	buf_free(&hb);
+	return rc;
+}
+
+int
+http_stream_write(struct req *r, const char *data, size_t len)
+{
+	if (r->stream_failed)
+		return -1;
+	if (r->method == HTTP_HEAD || r->out == NULL || len == 0)
+		return 0;
+	/* libfcgi takes an int: large pieces go in slices */
+	while (len > 0) {
+		int n = len > (1U << 30) ? 1 << 30 : (int)len;
+
+		if (FCGX_PutStr(data, n, r->out) != n) {
+			r->stream_failed = true;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+http_stream_end(struct req *r, bool complete)
+{
+	if (!complete)
+		r->stream_failed = true;
+	if (r->stream_failed)
+		return -1;
+	if (r->out != NULL && FCGX_FFlush(r->out) != 0) {
+		r->stream_failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 void

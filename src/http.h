@@ -82,6 +82,10 @@ struct req {
 	struct buf		 out_headers;	/* "Name: value\r\n" lines */
 	struct buf		 out_raw;	/* a non-JSON body */
 	const char		*out_type;	/* its content type */
+
+	/* a streamed response (http_stream_begin): already on the wire */
+	bool			 streamed;
+	bool			 stream_failed;	/* a write failed or the body was cut */
 };
 
 /* A decoded path the worker serves: no '?', '#', NUL or control character. */
@@ -160,6 +164,30 @@ int	 http_render(struct req *r, struct http_out *o);
 void	 http_out_free(struct http_out *o);
 /* Writes status line, headers and body to r->out (http_render()). */
 void	 http_send(struct req *r);
+
+/*
+ * Streaming, for a body too large to build in memory (GET /api/v1/export).
+ * http_stream_begin() writes the status line and the headers collected so
+ * far (http_header()), without Content-Length: nginx sends the body chunked.
+ * After it the response can no longer become an error response; the
+ * handler writes the body with http_stream_write() as it is produced
+ * (libfcgi copies it into its stream buffer and flushes that to the
+ * socket when full, so the worker holds at most that buffer), then calls
+ * http_stream_end().  The caller keeps ownership of data.  For HEAD only
+ * the head is sent and writes are dropped.
+ *
+ * A failure after begin cannot be reported in the body: http_stream_end
+ * with complete = false (or a failed write) marks the response cut short,
+ * and the worker then aborts the FastCGI connection (serve() in
+ * taskman-fcgi.c), so nginx aborts the client's transfer instead of ending
+ * the chunked body as if it were whole.
+ *
+ * Each returns 0, or -1 when the stream is broken (the client is gone);
+ * after -1 further writes are no-ops.  The handler returns r->status.
+ */
+int	 http_stream_begin(struct req *r, int status, const char *type);
+int	 http_stream_write(struct req *r, const char *data, size_t len);
+int	 http_stream_end(struct req *r, bool complete);
 
 /* Looks up a query parameter, percent-decoded into dst.  Returns
  * 1 found, 0 absent, -1 malformed or longer than dstlen - 1. */

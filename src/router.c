@@ -16,6 +16,7 @@
 #include "api/batch.h"
 #include "api/changes.h"
 #include "api/comments.h"
+#include "api/export.h"
 #include "api/invitations.h"
 #include "api/members.h"
 #include "api/projects.h"
@@ -140,6 +141,8 @@ const struct route router_routes[] = {
 
 	/* api/changes.c */
 	{ HTTP_GET,	"/api/v1/changes",		changes_list,	AUTH_READ,  BODY_NONE },
+	/* api/export.c */
+	{ HTTP_GET,	"/api/v1/export",		export_get,	AUTH_READ,  BODY_NONE },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);

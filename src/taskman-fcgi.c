@@ -159,9 +159,10 @@ serve(struct app *a, FCGX_Request *fr)
 	if (st < 100 || st > 599)
 		st = 500;
 	/* a handler that returned an error status without a body gets one */
-	if (st >= 400 && r.out_json == NULL && r.out_type == NULL)
+	if (!r.streamed && st >= 400 && r.out_json == NULL && r.out_type == NULL)
 		http_problem(&r, st, NULL);
-	r.status = st;
+	if (!r.streamed)
+		r.status = st;
 	http_send(&r);
 	st = r.status;		/* 500 when the response could not be built */
 	metrics_request(a->mslot, r.route ? (int)(r.route - router_routes) : -1,
@@ -169,6 +170,25 @@ serve(struct app *a, FCGX_Request *fr)
 	if (served++ % 256 == 0)
 		metrics_refresh(a->mslot);
 	log_request(&r);
+	/*
+	 * A streamed body that was cut short must not look whole.  nginx
+	 * takes a FastCGI connection that merely closes (no END_REQUEST) as
+	 * the end of a body of unknown length and sends the last chunk; a
+	 * record it cannot parse (version 0) is an upstream error instead,
+	 * and with the head already sent it closes the client's connection
+	 * without the last chunk.  libfcgi writes whole records at each
+	 * flush, so the socket is at a record boundary here.
+	 */
+	if (r.streamed && r.stream_failed) {
+		static const unsigned char poison[8];	/* all zero: version 0 */
+		ssize_t n;
+
+		log_msg(LOG_ERROR, "stream_cut", "request %s: the streamed response "
+		    "was cut short; the connection is aborted", r.request_id);
+		n = write(fr->ipcFd, poison, sizeof(poison));
+		(void)n;	/* the client may be gone already */
+		shutdown(fr->ipcFd, SHUT_RDWR);
+	}
 	http_req_reset(&r);
 	coverage_flush();
 }

@@ -6,6 +6,9 @@
  *   taskmanctl migrate status       list applied and pending migrations
  *   taskmanctl prune                delete expired throttle, session and
  *                                   idempotency rows (src/ctl/prune.h)
+ *   taskmanctl import FILE --user EMAIL
+ *                                   load a taskman export, Todoist or Kanboard
+ *                                   CSV for a user (src/ctl/import.h)
  *       options: --schema-dir DIR
  *
  * Each command is a row in commands[] below: a name, a function
@@ -39,6 +42,7 @@
 
 #include <libpq-fe.h>
 
+#include "import.h"
 #include "migrate.h"
 #include "prune.h"
 #include "user.h"
@@ -62,6 +66,7 @@ static const struct ctl_command commands[] = {
 	{ "migrate", cmd_migrate, "migrate up [N] | down [N|all] | status  [--schema-dir DIR]" },
 	{ "user", user_cmd, "user add EMAIL [--role ROLE] | set-role EMAIL ROLE | disable EMAIL" },
 	{ "prune", prune_cmd, "prune   (expired throttle rows, sessions, idempotency keys)" },
+	{ "import", import_cmd, "import FILE --user EMAIL [--format auto|json|todoist|kanboard] [--project NAME]" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
