@@ -418,6 +418,11 @@ validate_value(const struct field_spec *f, json_object *v, char *msg,
 					return "must not repeat a value";
 		}
 		return NULL;
+	case FT_OBJECT:
+		if (!json_object_is_type(v, json_type_object))
+			return "must be an object";
+		*nested += validate_object(v, f->items, false, path, errors);
+		return NULL;
 	case FT_OBJECT_ARRAY:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";

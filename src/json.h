@@ -38,7 +38,8 @@ enum field_type {
 	FT_TIME,	/* HH:MM */
 	FT_EMAIL,
 	FT_STRING_SET,	/* array of <= max distinct strings of item_min..item_max */
-	FT_OBJECT_ARRAY	/* array of <= max objects, each checked against items */
+	FT_OBJECT_ARRAY,	/* array of <= max objects, each checked against items */
+	FT_OBJECT	/* one object checked against items */
 };
 
 #define F_REQUIRED	0x1	/* must be present (not checked for partial updates) */
@@ -52,7 +53,7 @@ struct field_spec {
 	long long			 min, max;
 	const char *const		*values;	/* FT_ENUM, NULL-terminated */
 	long long			 item_min, item_max;	/* FT_STRING_SET */
-	const struct field_spec		*items;		/* FT_OBJECT_ARRAY */
+	const struct field_spec		*items;		/* FT_OBJECT_ARRAY, FT_OBJECT */
 };
 
 /*
