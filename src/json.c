@@ -419,8 +419,13 @@ validate_value(const struct field_spec *f, json_object *v, char *msg,
 		}
 		return NULL;
 	case FT_OBJECT:
-		return json_object_is_type(v, json_type_object) ? NULL :
-		    "must be a JSON object";
+		/* with items: its members checked like a body; else any object
+		 * (its handler checks the members) */
+		if (!json_object_is_type(v, json_type_object))
+			return "must be a JSON object";
+		if (f->items != NULL)
+			*nested += validate_object(v, f->items, false, path, errors);
+		return NULL;
 	case FT_OBJECT_ARRAY:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";

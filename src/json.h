@@ -39,7 +39,7 @@ enum field_type {
 	FT_EMAIL,
 	FT_STRING_SET,	/* array of <= max distinct strings of item_min..item_max */
 	FT_OBJECT_ARRAY,/* array of <= max objects, each checked against items */
-	FT_OBJECT	/* any JSON object: its handler checks the members */
+	FT_OBJECT	/* an object: checked against items, or any (items NULL) */
 };
 
 #define F_REQUIRED	0x1	/* must be present (not checked for partial updates) */
@@ -53,7 +53,7 @@ struct field_spec {
 	long long			 min, max;
 	const char *const		*values;	/* FT_ENUM, NULL-terminated */
 	long long			 item_min, item_max;	/* FT_STRING_SET */
-	const struct field_spec		*items;		/* FT_OBJECT_ARRAY */
+	const struct field_spec		*items;		/* FT_OBJECT_ARRAY, FT_OBJECT */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "api/idem.h"
 #include "api/list.h"
 #include "api/planning.h"
+#include "api/rrule.h"
 #include "api/tasks.h"
 #include "app.h"
 #include "auth/jwt.h"
@@ -47,9 +48,11 @@ static const struct db_stmt st_create = { "tasks_create",
 	"WITH p AS (SELECT taskman_task_problems($1::uuid, NULL::tasks, $2::jsonb) AS problems), "
 	"n AS (SELECT * FROM taskman_task_apply($1::uuid, NULL::tasks, $2::jsonb)), "
 	"t AS (INSERT INTO tasks (owner_id, project_id, sprint_id, assignee_id, title, "
-	"  description, status, priority, due_at, tags, estimate_points, completed_at) "
+	"  description, status, priority, due_at, tags, estimate_points, completed_at, "
+	"  recurrence) "
 	"  SELECT $1::uuid, n.project_id, n.sprint_id, n.assignee_id, n.title, n.description, "
-	"  n.status, n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at FROM n, p "
+	"  n.status, n.priority, n.due_at, n.tags, n.estimate_points, n.completed_at, "
+	"  taskman_recurrence_norm($2::jsonb -> 'recurrence') FROM n, p "
 	"  WHERE cardinality(p.problems) = 0 RETURNING *), "
 	"j AS (SELECT t.id, t.version, (CASE WHEN $3::boolean THEN taskman_todo_json(t) "
 	"  ELSE taskman_task_json(t) END)::text AS body FROM t), "
@@ -78,6 +81,8 @@ static const struct db_stmt st_update = { "tasks_update",
 	"  (SELECT n.owner_id, n.project_id, n.sprint_id, n.assignee_id, n.title, "
 	"   n.description, n.status, n.priority, n.due_at, n.tags, n.estimate_points, "
 	"   n.completed_at FROM taskman_task_apply($2::uuid, t, $3::jsonb) n), "
+	"  recurrence = CASE WHEN $3::jsonb ? 'recurrence' "
+	"    THEN taskman_recurrence_norm($3::jsonb -> 'recurrence') ELSE t.recurrence END, "
 	"  version = t.version + 1, updated_at = now() "
 	"  WHERE t.id = $1::uuid AND t.scope = ANY (taskman_scopes_of($2::uuid, 'editor')) "
 	"  AND (NOT $6::boolean OR t.owner_id = $2::uuid) "
@@ -392,6 +397,14 @@ static const char *const statuses[] = { "new", "ready", "in_progress", "blocked"
 	"review", "done", "dropped", NULL };
 static const char *const priorities[] = { "p0", "p1", "p2", "p3", NULL };
 
+/* API.md section 10; the rule itself is checked by rrule_check() */
+static const char *const recurrence_from[] = { "due", "completion", NULL };
+static const struct field_spec recurrence_specs[] = {
+	{ "rule", FT_STRING, F_REQUIRED, 1, RRULE_MAX, NULL, 0, 0, NULL },
+	{ "from", FT_ENUM, 0, 0, 0, recurrence_from, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, 0, 0, NULL }
+};
+
 #define TASK_FIELDS(title_flags) \
 	{ "title", FT_STRING, (title_flags), 1, 500, NULL, 0, 0, NULL }, \
 	{ "description", FT_STRING, F_NULLABLE, 0, 10000, NULL, 0, 0, NULL }, \
@@ -402,7 +415,8 @@ static const char *const priorities[] = { "p0", "p1", "p2", "p3", NULL };
 	{ "estimate_points", FT_NUMBER, F_NULLABLE, 0, 1000000, NULL, 0, 0, NULL }, \
 	{ "project_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
 	{ "sprint_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
-	{ "assignee_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }
+	{ "assignee_id", FT_UUID, F_NULLABLE, 0, 0, NULL, 0, 0, NULL }, \
+	{ "recurrence", FT_OBJECT, F_NULLABLE, 0, 0, NULL, 0, 0, recurrence_specs }
 
 #define VERSION_FIELD \
 	{ "version", FT_INT, 0, 1, INT_MAX, NULL, 0, 0, NULL }
@@ -431,7 +445,7 @@ static const struct field_spec assign_sprint_specs[] = {
 	VERSION_FIELD, END_FIELDS
 };
 
-static const char *const v1_readonly[] = { "id", "owner_id", "created_at",
+static const char *const v1_readonly[] = { "id", "owner_id", "next_occurrence_id", "created_at",
 	"updated_at", "completed_at", NULL };
 
 static const char *const list_params[] = { "status", "priority", "project_id",
@@ -523,6 +537,16 @@ tasks_check_extra(json_object *body, const char *const *readonly,
 				    "must contain a non-whitespace character");
 			}
 		}
+	}
+	if (json_object_object_get_ex(body, "recurrence", &v) &&
+	    json_object_is_type(v, json_type_object) &&
+	    json_object_object_get_ex(v, "rule", &e) &&
+	    json_object_is_type(e, json_type_string) &&
+	    json_object_get_string_len(e) <= RRULE_MAX) {
+		const char *why;
+
+		if (!rrule_check(json_object_get_string(e), &why))
+			json_error_add(errors, "recurrence", why);
 	}
 	n = json_object_array_length(errors);
 	for (i = 0; i < n; i++) {
@@ -647,7 +671,10 @@ tasks_reference_problem(struct req *r, enum db_status s)
 	const char	*c = r->app->db.constraint;
 	json_object	*errs;
 
-	if (strcmp(c, "tasks_assignee_member") == 0) {
+	if (strcmp(c, "tasks_recurrence_due") == 0) {
+		errs = json_object_new_array();
+		json_error_add(errs, "recurrence", "needs a due date (due_at)");
+	} else if (strcmp(c, "tasks_assignee_member") == 0) {
 		errs = json_object_new_array();
 		json_error_add(errs, "assignee_id", "is not a member of the task's project");
 	} else if (strcmp(c, "tasks_project_fk") == 0) {
