@@ -20,6 +20,8 @@ struct status_info {
 };
 
 static const struct status_info statuses[] = {
+	/* first: what status_find() answers for an unlisted status */
+	{ 500, "Internal Server Error", "internal-error", "Internal server error" },
 	{ 200, "OK", NULL, NULL },
 	{ 201, "Created", NULL, NULL },
 	{ 204, "No Content", NULL, NULL },
@@ -30,12 +32,12 @@ static const struct status_info statuses[] = {
 	{ 404, "Not Found", "not-found", "Resource not found" },
 	{ 405, "Method Not Allowed", "method-not-allowed", "Method not allowed" },
 	{ 409, "Conflict", "conflict", "Conflict" },
+	{ 410, "Gone", "gone", "Gone" },
 	{ 412, "Precondition Failed", "precondition-failed", "Precondition failed" },
 	{ 413, "Content Too Large", "payload-too-large", "Payload too large" },
 	{ 415, "Unsupported Media Type", "unsupported-media-type", "Unsupported media type" },
 	{ 422, "Unprocessable Content", "validation-error", "Validation failed" },
 	{ 429, "Too Many Requests", "rate-limited", "Too many requests" },
-	{ 500, "Internal Server Error", "internal-error", "Internal server error" },
 	{ 501, "Not Implemented", "not-implemented", "Not implemented" },
 	{ 503, "Service Unavailable", "unavailable", "Service unavailable" },
 };
@@ -48,7 +50,7 @@ status_find(int status)
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		if (statuses[i].status == status)
 			return &statuses[i];
-	return &statuses[15];	/* 500: an unlisted status is a bug */
+	return &statuses[0];	/* 500: an unlisted status is a bug */
 }
 
 static const struct { unsigned m; const char *name; } methods[] = {

@@ -12,6 +12,8 @@
 #include "api/users.h"
 /* resource module headers (one line each, keep sorted) */
 #include "api/action_lists.h"
+#include "api/invitations.h"
+#include "api/members.h"
 #include "api/projects.h"
 #include "api/sprints.h"
 #include "api/tasks.h"
@@ -77,6 +79,20 @@ const struct route router_routes[] = {
 	{ HTTP_PATCH,	"/api/v1/projects/{id}",	projects_patch,	AUTH_WRITE, BODY_JSON },
 	{ HTTP_DELETE,	"/api/v1/projects/{id}",	projects_delete, AUTH_WRITE, BODY_NONE },
 	{ HTTP_GET,	"/api/v1/projects/{id}/metrics", projects_metrics, AUTH_READ, BODY_NONE },
+
+	/* api/members.c */
+	{ HTTP_GET,	"/api/v1/projects/{id}/members",		members_list,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/projects/{id}/members/{user_id}",	members_patch,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/projects/{id}/members/{user_id}",	members_delete,	AUTH_WRITE, BODY_NONE },
+	{ HTTP_POST,	"/api/v1/projects/{id}/transfer",		members_transfer, AUTH_WRITE, BODY_JSON },
+
+	/* api/invitations.c */
+	{ HTTP_GET,	"/api/v1/projects/{id}/invitations",		invitations_list, AUTH_READ, BODY_NONE },
+	{ HTTP_POST,	"/api/v1/projects/{id}/invitations",		invitations_create, AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/projects/{id}/invitations/{inv_id}",	invitations_revoke, AUTH_WRITE, BODY_NONE },
+	{ HTTP_GET,	"/api/v1/invitations",				invitations_mine, AUTH_READ, BODY_NONE },
+	{ HTTP_POST,	"/api/v1/invitations/{inv_id}/accept",		invitations_accept, AUTH_WRITE, BODY_NONE },
+	{ HTTP_POST,	"/api/v1/invitations/{inv_id}/decline",		invitations_decline, AUTH_WRITE, BODY_NONE },
 
 	/* api/sprints.c */
 	{ HTTP_GET,	"/api/v1/sprints",		sprints_list,	AUTH_READ,  BODY_NONE },
