@@ -12,6 +12,8 @@
 #include "api/users.h"
 /* resource module headers (one line each, keep sorted) */
 #include "api/action_lists.h"
+#include "api/activity.h"
+#include "api/comments.h"
 #include "api/invitations.h"
 #include "api/members.h"
 #include "api/projects.h"
@@ -108,6 +110,17 @@ const struct route router_routes[] = {
 	{ HTTP_GET,	"/api/v1/action-lists/{id}",	action_lists_get, AUTH_READ,  BODY_NONE },
 	{ HTTP_PATCH,	"/api/v1/action-lists/{id}",	action_lists_patch, AUTH_WRITE, BODY_JSON },
 	{ HTTP_DELETE,	"/api/v1/action-lists/{id}",	action_lists_delete, AUTH_WRITE, BODY_NONE },
+
+	/* api/comments.c */
+	{ HTTP_GET,	"/api/v1/tasks/{id}/comments",	comments_list,	AUTH_READ,  BODY_NONE },
+	{ HTTP_POST,	"/api/v1/tasks/{id}/comments",	comments_create, AUTH_WRITE, BODY_JSON },
+	{ HTTP_GET,	"/api/v1/comments/{id}",	comments_get,	AUTH_READ,  BODY_NONE },
+	{ HTTP_PATCH,	"/api/v1/comments/{id}",	comments_patch,	AUTH_WRITE, BODY_JSON },
+	{ HTTP_DELETE,	"/api/v1/comments/{id}",	comments_delete, AUTH_WRITE, BODY_NONE },
+
+	/* api/activity.c */
+	{ HTTP_GET,	"/api/v1/tasks/{id}/activity",	activity_task,	AUTH_READ,  BODY_NONE },
+	{ HTTP_GET,	"/api/v1/projects/{id}/activity", activity_project, AUTH_READ, BODY_NONE },
 };
 
 const size_t router_nroutes = sizeof(router_routes) / sizeof(router_routes[0]);

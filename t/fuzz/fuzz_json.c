@@ -18,6 +18,7 @@
 
 #include "api/action_lists.h"
 #include "api/auth.h"
+#include "api/comments.h"
 #include "api/invitations.h"
 #include "api/members.h"
 #include "api/projects.h"
@@ -44,8 +45,9 @@ property_failed(const char *file, int line, const char *what)
  * module is fuzzed without a copy here to keep in step.
  */
 static const struct field_spec *const *const spec_tables[] = {
-	action_lists_field_specs, auth_field_specs, invitations_field_specs,
-	members_field_specs, projects_field_specs, sprints_field_specs, tasks_field_specs, todo_field_specs, users_field_specs,
+	action_lists_field_specs, auth_field_specs, comments_field_specs, invitations_field_specs,
+	members_field_specs, projects_field_specs, sprints_field_specs, tasks_field_specs, todo_field_specs,
+	users_field_specs,
 };
 
 #define END_FIELDS \
