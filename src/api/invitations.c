@@ -31,7 +31,7 @@
 /*
  * $1 project, $2 caller, $3 e-mail, $4 username (one of them NULL), $5
  * role (NULL: viewer).  Row: caller's role, whether the address is a
- * member's already, invitation json and id (NULL: not written).  The
+ * member's already, invitation json and its path (NULL: not written).  The
  * members' addresses come through taskman_member_json() (a definer
  * function: users rows are their owners' alone under row-level security).
  */
@@ -49,7 +49,8 @@ static const struct db_stmt st_create = { "invitations_create",
 	"  DO UPDATE SET role = EXCLUDED.role, username = EXCLUDED.username, "
 	"  invited_by = EXCLUDED.invited_by, created_at = now(), "
 	"  expires_at = now() + interval '14 days' RETURNING *) "
-	"SELECT me.role, dup.dup, taskman_invitation_json(i), i.id "
+	"SELECT me.role, dup.dup, taskman_invitation_json(i), "
+	"  '/api/v1/projects/' || i.project_id || '/invitations/' || i.id "
 	"FROM me CROSS JOIN dup LEFT JOIN i ON true", 5, DB_ROW };
 
 /* $1 project, $2 caller, $3 limit, $4 offset: the pending ones, oldest first. */
@@ -161,8 +162,7 @@ invitations_create(struct req *r)
 	else if ((o = json_from_db(PQgetvalue(res, 0, 2))) == NULL)
 		st = http_problem(r, 500, "out of memory");
 	else {
-		http_header(r, "Location", "/api/v1/projects/%s/invitations/%s",
-		    r->params[0], PQgetvalue(res, 0, 3));
+		http_header(r, "Location", "%s", PQgetvalue(res, 0, 3));
 		st = http_json(r, 201, o);
 	}
 	PQclear(res);
