@@ -161,7 +161,7 @@ export function TaskDetail({ id }) {
       )}
       <ErrorBox error={err} />
       <form class="stack" onSubmit={onSubmit}>
-        <fieldset class="plain" disabled={!canEdit} aria-describedby={canEdit ? undefined : 'ro-note'}>
+        <fieldset class="plain" disabled={!canEdit} aria-describedby={!canEdit && team.ready ? 'ro-note' : undefined}>
         <Field label="Title" error={err && err.fields.title}><input value={form.title} onInput={set('title')} required maxLength={500} /></Field>
         <Field label="Description" error={err && err.fields.description}><textarea rows={5} value={form.description} onInput={set('description')} /></Field>
         <div class="row">
