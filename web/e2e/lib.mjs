@@ -40,6 +40,17 @@ export async function launch(options = {}) {
   return ctx;
 }
 
+// One browser for several people: each browser.newContext() is a separate
+// session (cookies, storage, Web Locks), all in one Chromium process.
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 // Collects what the page reports that a test must not ignore: CSP
 // violations, uncaught errors.
 export function watch(page, into) {

@@ -176,3 +176,19 @@ export async function logout() {
 }
 
 export function setUser(u) { user = u; emit(); }
+
+// --- Teams (API.md section 6) ------------------------------------------------
+// A project's members, shared by the panels of one screen: calls within a
+// few seconds reuse one request (the project page and the task page each
+// need them two or three times: role, assignee choices, names).
+const memberCache = new Map();   // project id -> {at, promise}
+export function members(projectId) {
+  const c = memberCache.get(projectId);
+  if (c && Date.now() - c.at < 3000) return c.promise;
+  const promise = get(`projects/${projectId}/members?limit=200`).then((r) => r.items);
+  memberCache.set(projectId, { at: Date.now(), promise });
+  promise.catch(() => memberCache.delete(projectId));
+  return promise;
+}
+export const forgetMembers = (projectId) => memberCache.delete(projectId);
+export const userName = (u) => (u ? u.display_name || u.username || u.email || 'someone' : 'someone');

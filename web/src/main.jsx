@@ -5,6 +5,7 @@ import './app.css';
 import { logout, refresh, session } from './api.js';
 import { go, startChanges, useAnnouncer, useRoute } from './util.js';
 import { navItems, routes } from './extensions.js';
+import './teams.jsx';
 import { TaskList } from './pages/tasks.jsx';
 import { TaskDetail } from './pages/task.jsx';
 import { Board } from './pages/board.jsx';

@@ -5,6 +5,7 @@ import { del, get, patch, post, request } from '../api.js';
 import { announce, fmtDate, go, newKey, useLoad } from '../util.js';
 import { ErrorBox, Field, Loading, PageTitle, Select } from '../ui.jsx';
 import { projectPanels } from '../extensions.js';
+import { useTeam } from '../teams.js';
 import { TaskRow } from './tasks.jsx';
 
 const PSTATUS = [['discovery', 'Discovery'], ['active', 'Active'], ['paused', 'Paused'], ['closed', 'Closed']];
@@ -127,6 +128,7 @@ export function ProjectDetail({ id }) {
   const p = useLoad(() => get(`projects/${id}`), [id]);
   const sprints = useLoad(() => get(`sprints?project_id=${id}&limit=200`), [id]);
   const [err, setErr] = useState(null);
+  const team = useTeam(id);
   if (p.error) return <section><PageTitle>Project</PageTitle><ErrorBox error={p.error} /></section>;
   if (!p.data) return <Loading what="the project" />;
   const remove = async () => {
@@ -150,12 +152,20 @@ export function ProjectDetail({ id }) {
           ))}
           {sprints.data && !sprints.data.items.length && <li class="muted">No sprints yet.</li>}
         </ul>
-        <NewSprint projectId={id} onCreated={() => sprints.reload()} />
+        {team.at('editor') && <NewSprint projectId={id} onCreated={() => sprints.reload()} />}
       </section>
       <section aria-labelledby="edit-h">
         <h2 id="edit-h">Details</h2>
-        <ProjectForm key={p.data.version} p={p.data} onSaved={(d) => p.set(d)} />
-        <p><button type="button" class="danger" onClick={remove}>Delete project</button></p>
+        {team.at('manager') ? <>
+          <ProjectForm key={p.data.version} p={p.data} onSaved={(d) => p.set(d)} />
+          <p><button type="button" class="danger" onClick={remove}>Delete project</button></p>
+        </> : <>
+          <dl class="facts">
+            <dt>Status</dt><dd>{p.data.status}</dd>
+            <dt>Dates</dt><dd>{fmtDate(p.data.start_date) || '—'} – {fmtDate(p.data.target_end_date) || '—'}</dd>
+          </dl>
+          {p.data.description && <p class="prewrap">{p.data.description}</p>}
+        </>}
       </section>
       {projectPanels.map((P) => <P.component key={P.id} project={p.data} />)}
     </section>
@@ -200,6 +210,7 @@ export function SprintDetail({ id }) {
   const [title, setTitle] = useState('');
   const [points, setPoints] = useState('');
   const [err, setErr] = useState(null);
+  const team = useTeam(s.data ? s.data.project_id : undefined);
   if (s.error) return <section><PageTitle>Sprint</PageTitle><ErrorBox error={s.error} /></section>;
   if (!s.data) return <Loading what="the sprint" />;
   const sp = s.data;
@@ -220,16 +231,16 @@ export function SprintDetail({ id }) {
       <p><a href={`#/projects/${sp.project_id}`}>← Project</a></p>
       <PageTitle>{sp.name}</PageTitle>
       <p class="muted">{fmtDate(sp.start_date)} – {fmtDate(sp.end_date)} · {sp.cadence}{sp.goal ? ` · ${sp.goal}` : ''}</p>
-      <Field label="Sprint status"><Select value={sp.status} onChange={setStatus} options={SSTATUS} /></Field>
+      <Field label="Sprint status"><Select value={sp.status} onChange={setStatus} options={SSTATUS} disabled={!team.at('editor')} /></Field>
       <ErrorBox error={err || bd.error} />
       <section aria-labelledby="bd-h"><h2 id="bd-h">Burndown</h2>{bd.data ? <Burndown b={bd.data} /> : <Loading what="the burndown" />}</section>
       <section aria-labelledby="st-h">
         <h2 id="st-h">Tasks in this sprint</h2>
-        <form class="quick-add" onSubmit={add}>
+        {team.at('editor') && <form class="quick-add" onSubmit={add}>
           <Field label="New sprint task" error={err && err.fields.title}><input value={title} onInput={(e) => setTitle(e.currentTarget.value)} maxLength={500} /></Field>
           <Field label="Points" error={err && err.fields.estimate_points}><input type="number" min="0" step="0.5" class="narrow" value={points} onInput={(e) => setPoints(e.currentTarget.value)} /></Field>
           <button type="submit" disabled={!title.trim()}>Add</button>
-        </form>
+        </form>}
         <ul class="task-list" aria-label="Sprint tasks">
           {(tasks.data ? tasks.data.items : []).map((t) => <TaskRow key={t.id} t={t} onChange={() => { tasks.reload(true); bd.reload(true); }} onSelect={() => {}} />)}
         </ul>

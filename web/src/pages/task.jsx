@@ -3,26 +3,27 @@
 // and lets the person keep their values or take the server's. Nothing is
 // ever overwritten silently.
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, patch, request } from '../api.js';
+import { del, get, request, session, userName } from '../api.js';
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, announce, fromLocalInput, go, toLocalInput, useLive } from '../util.js';
 import { ErrorBox, Field, Loading, PageTitle, Select, StatusBadge, StatusButtons } from '../ui.jsx';
 import { taskPanels } from '../extensions.js';
+import { useTeam } from '../teams.js';
 import { moveTask } from './tasks.jsx';
 
-const EDITABLE = ['title', 'description', 'priority', 'due_at', 'tags', 'estimate_points', 'project_id', 'sprint_id'];
+const EDITABLE = ['title', 'description', 'priority', 'due_at', 'tags', 'estimate_points', 'project_id', 'sprint_id', 'assignee_id'];
 const LABEL = { title: 'Title', description: 'Description', priority: 'Priority', due_at: 'Due', tags: 'Tags',
-  estimate_points: 'Estimate (points)', project_id: 'Project', sprint_id: 'Sprint', status: 'Status' };
+  estimate_points: 'Estimate (points)', project_id: 'Project', sprint_id: 'Sprint', assignee_id: 'Assignee', status: 'Status' };
 
 const toForm = (t) => ({
   title: t.title, description: t.description || '', priority: t.priority, due_at: toLocalInput(t.due_at),
   tags: (t.tags || []).join(', '), estimate_points: t.estimate_points === null || t.estimate_points === undefined ? '' : String(t.estimate_points),
-  project_id: t.project_id || '', sprint_id: t.sprint_id || '',
+  project_id: t.project_id || '', sprint_id: t.sprint_id || '', assignee_id: t.assignee_id || '',
 });
 const fromForm = (f) => ({
   title: f.title.trim(), description: f.description, priority: f.priority, due_at: fromLocalInput(f.due_at),
   tags: f.tags.split(',').map((s) => s.trim()).filter(Boolean),
   estimate_points: f.estimate_points === '' ? null : Number(f.estimate_points),
-  project_id: f.project_id || null, sprint_id: f.sprint_id || null,
+  project_id: f.project_id || null, sprint_id: f.sprint_id || null, assignee_id: f.assignee_id || null,
 });
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 // The fields of `mine` that differ from `base` (what the person changed).
@@ -37,7 +38,7 @@ const show = (k, v, names) => {
   if (k === 'tags') return v.join(', ');
   if (k === 'priority') return PRIORITY_LABEL[v];
   if (k === 'status') return STATUS_LABEL[v];
-  if ((k === 'project_id' || k === 'sprint_id') && names[v]) return names[v];
+  if ((k === 'project_id' || k === 'sprint_id' || k === 'assignee_id') && names[v]) return names[v];
   return String(v);
 };
 
@@ -65,6 +66,10 @@ export function TaskDetail({ id }) {
   useLive((q) => { if (!conflict) load(q); });
   useEffect(() => { get('projects?limit=200').then((r) => setProjects(r.items), () => {}); }, []);
   const pid = form && form.project_id;
+  // the role on the task's project decides what is shown; the project
+  // chosen in the form decides whom it can be assigned to
+  const team = useTeam(base ? base.project_id : undefined);
+  const target = useTeam(pid || null);
   useEffect(() => {
     if (!pid) { setSprints([]); return; }
     get(`sprints?project_id=${pid}&limit=200`).then((r) => setSprints(r.items), () => setSprints([]));
@@ -76,6 +81,13 @@ export function TaskDetail({ id }) {
   const names = {};
   for (const p of projects) names[p.id] = p.name;
   for (const s of sprints) names[s.id] = s.name;
+  for (const [uid, u] of Object.entries({ ...team.byId, ...target.byId })) names[uid] = userName(u);
+  const me = session.user;
+  const canEdit = team.at('editor');
+  // a project's members; a personal task: its owner (me) or nobody
+  const people = form.project_id ? target.items.map((m) => [m.user.id, userName(m.user)])
+    : me ? [[me.id, `Me (${userName(me)})`]] : [];
+  if (form.assignee_id && !people.some(([v]) => v === form.assignee_id)) people.push([form.assignee_id, names[form.assignee_id] || 'Someone no longer in the project']);
   const set = (k) => (e) => { const v = e.currentTarget ? e.currentTarget.value : e; setForm((f) => ({ ...f, [k]: v, ...(k === 'project_id' ? { sprint_id: '' } : {}) })); };
   const dirty = Object.keys(changed(form, base)).length > 0;
 
@@ -122,7 +134,8 @@ export function TaskDetail({ id }) {
       <PageTitle>{base.title}</PageTitle>
       <p class="task-meta"><StatusBadge status={base.status} /> <span class="muted">version {base.version}</span>
         {base.completed_at && <span class="muted"> · completed {new Date(base.completed_at).toLocaleString()}</span>}</p>
-      <StatusButtons task={base} busy={busy} onMove={move} />
+      {canEdit ? <StatusButtons task={base} busy={busy} onMove={move} />
+        : team.ready && <p class="muted" id="ro-note">You can read this task; changing it needs the editor role in its project.</p>}
       {conflict && (
         <div class="conflict" role="alert">
           <h2>This task was changed elsewhere</h2>
@@ -148,6 +161,7 @@ export function TaskDetail({ id }) {
       )}
       <ErrorBox error={err} />
       <form class="stack" onSubmit={onSubmit}>
+        <fieldset class="plain" disabled={!canEdit} aria-describedby={!canEdit && team.ready ? 'ro-note' : undefined}>
         <Field label="Title" error={err && err.fields.title}><input value={form.title} onInput={set('title')} required maxLength={500} /></Field>
         <Field label="Description" error={err && err.fields.description}><textarea rows={5} value={form.description} onInput={set('description')} /></Field>
         <div class="row">
@@ -165,12 +179,18 @@ export function TaskDetail({ id }) {
           <Field label="Sprint" error={err && err.fields.sprint_id}>
             <Select value={form.sprint_id} onChange={set('sprint_id')} disabled={!form.project_id} options={[['', 'None'], ...sprints.map((s) => [s.id, s.name])]} />
           </Field>
+          <Field label="Assignee" error={err && err.fields.assignee_id}>
+            <Select value={form.assignee_id} onChange={set('assignee_id')} options={[['', 'Nobody'], ...people]} />
+          </Field>
         </div>
-        <div class="actions">
-          <button type="submit" disabled={busy || !dirty || !!conflict}>Save</button>
-          <button type="button" class="secondary" disabled={!dirty} onClick={() => setForm(toForm(base))}>Undo changes</button>
-          <button type="button" class="danger" onClick={remove}>Delete task</button>
-        </div>
+        </fieldset>
+        {canEdit && (
+          <div class="actions">
+            <button type="submit" disabled={busy || !dirty || !!conflict}>Save</button>
+            <button type="button" class="secondary" disabled={!dirty} onClick={() => setForm(toForm(base))}>Undo changes</button>
+            <button type="button" class="danger" onClick={remove}>Delete task</button>
+          </div>
+        )}
       </form>
       {taskPanels.map((P) => <P.component key={P.id} task={base} />)}
     </section>
