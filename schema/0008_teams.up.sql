@@ -233,6 +233,10 @@ BEGIN
     SELECT * INTO i FROM public.invitations x
      WHERE x.id = p_id AND public.taskman_invited_me(x.email, x.username)
        FOR UPDATE;
+    IF current_setting('taskman.role', true) = 'readonly' THEN
+        RAISE EXCEPTION 'the readonly role may not change anything'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF NOT FOUND OR v_user IS NULL THEN
         status := 'not_found';
         RETURN;
@@ -1576,3 +1580,78 @@ GRANT SELECT ON project_members TO taskman_jobs;
 CREATE POLICY project_members_jobs_select ON project_members FOR SELECT TO taskman_jobs
     USING (true);
 REVOKE ALL ON FUNCTION taskman_events_wanted(uuid, uuid) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- The definer JSON helpers answer only about what the request's user may
+-- see: they are callable by the workers' role with any row or id, and as
+-- the table owner they would otherwise read anyone's (found in review).
+------------------------------------------------------------------------------
+
+-- A user's public face (id, username, display name): to themself, to
+-- anyone sharing a project with them, to readers of a task they commented
+-- on, and to whoever they invited.  NULL for anyone else.
+CREATE OR REPLACE FUNCTION taskman_user_brief(p_id uuid) RETURNS json
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT json_build_object('id', u.id, 'username', u.username, 'display_name', u.display_name)
+      FROM public.users u
+     WHERE u.id = p_id
+       AND (u.id = public.taskman_me()
+            OR EXISTS (SELECT 1 FROM public.project_members a
+                         JOIN public.project_members b ON b.project_id = a.project_id
+                        WHERE a.user_id = public.taskman_me() AND b.user_id = u.id)
+            OR EXISTS (SELECT 1 FROM public.comments c JOIN public.tasks t ON t.id = c.task_id
+                        WHERE c.author_id = u.id
+                          AND t.scope = ANY (public.taskman_scopes_of(public.taskman_me(), 'viewer')))
+            OR EXISTS (SELECT 1 FROM public.invitations i
+                        WHERE i.invited_by = u.id
+                          AND public.taskman_invited_me(i.email, i.username)))
+$$;
+
+-- A membership, to the project's members; the e-mail only to its managers.
+CREATE OR REPLACE FUNCTION taskman_member_json(m project_members, p_with_email boolean) RETURNS json
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT json_build_object(
+        'project_id', m.project_id,
+        'user', CASE WHEN p_with_email
+                          AND m.project_id = ANY (public.taskman_scopes_of(public.taskman_me(), 'manager'))
+                     THEN json_build_object('id', u.id, 'username', u.username,
+                                            'display_name', u.display_name, 'email', u.email)
+                     ELSE json_build_object('id', u.id, 'username', u.username,
+                                            'display_name', u.display_name) END,
+        'role', m.role,
+        'owner', m.user_id = p.owner_id,
+        'added_at', public.taskman_ts(m.added_at), 'added_by', m.added_by)
+      FROM public.users u, public.projects p
+     WHERE u.id = m.user_id AND p.id = m.project_id
+       AND (m.project_id = ANY (public.taskman_scopes_of(public.taskman_me(), 'viewer'))
+            -- the definer functions that write memberships (accept) run as
+            -- the table owner for a user who was not a member a moment ago
+            OR m.user_id = public.taskman_me())
+$$;
+
+-- An invitation, to the project's managers and to the person invited.
+CREATE OR REPLACE FUNCTION taskman_invitation_json(i invitations) RETURNS json
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT json_build_object(
+        'id', i.id,
+        'project', (SELECT json_build_object('id', p.id, 'name', p.name)
+                      FROM public.projects p WHERE p.id = i.project_id),
+        'email', i.email, 'username', i.username, 'role', i.role,
+        'invited_by', public.taskman_user_brief(i.invited_by),
+        'created_at', public.taskman_ts(i.created_at),
+        'expires_at', public.taskman_ts(i.expires_at))
+     WHERE i.project_id = ANY (public.taskman_scopes_of(public.taskman_me(), 'manager'))
+        OR public.taskman_invited_me(i.email, i.username)
+$$;
+
+-- A readonly user changes no invitation, not even through SQL.
+CREATE POLICY invitations_no_readonly_update ON invitations AS RESTRICTIVE FOR UPDATE
+    USING (current_setting('taskman.role', true) IS DISTINCT FROM 'readonly');
+CREATE POLICY invitations_no_readonly_delete ON invitations AS RESTRICTIVE FOR DELETE
+    USING (current_setting('taskman.role', true) IS DISTINCT FROM 'readonly');

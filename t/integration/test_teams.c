@@ -364,6 +364,13 @@ Test(teams, rls_matrix_as_the_app_role, .timeout = 60)
 		    rel_names[k]);
 	}
 	cr_expect_eq(pu_sql_long("SELECT count(*) FROM tasks WHERE title = 'by sql'"), 0);
+	/* the definer JSON helpers tell a stranger nothing, whatever row they are handed */
+	snprintf(q, sizeof(q), "SELECT (taskman_member_json(ROW('%s', '%s', 'viewer', now(), NULL)"
+	    "::project_members, true) IS NULL)::int + (taskman_user_brief('%s') IS NULL)::int "
+	    "+ (SELECT count(*) FROM invitations i WHERE taskman_invitation_json(i) IS NOT NULL)",
+	    w.project, w.u[R_OWNER].id, w.u[R_OWNER].id);
+	cr_expect_eq(as_app(w.u[R_STRANGER].id, q), 2, "a stranger learned something");
+	cr_expect_eq(as_app(w.u[R_VIEWER].id, q), 0, "a member sees members and people");
 }
 
 Test(teams, moving_a_task_out_makes_it_the_movers, .timeout = 60)
