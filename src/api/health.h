@@ -4,7 +4,7 @@
 #include "http.h"
 
 /* The schema version this build expects; schema/NNNN_*.up.sql's highest N. */
-#define TASKMAN_SCHEMA_VERSION	10
+#define TASKMAN_SCHEMA_VERSION	11
 
 int	health_live(struct req *r);
 int	health_ready(struct req *r);
